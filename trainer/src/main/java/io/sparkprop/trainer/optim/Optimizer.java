@@ -1,0 +1,255 @@
+package io.sparkprop.trainer.optim;
+
+import java.io.Serializable;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A first-order optimizer over one flat float32 parameter array. Immutable: the mutable part
+ * lives in an {@link OptimizerState}.
+ *
+ * <p>Call order: {@link #initialise(int)} once per parameter array, then for every minibatch
+ * {@link #stepFromSum} (or {@link #step} with an already averaged gradient). There is no
+ * finalise; the state can be snapshotted between any two steps.
+ *
+ * <p>Update rules, with g the mean gradient, t the 0-based step, lr = baseRate x schedule(t),
+ * lambda the weight decay, and the same conventions as PyTorch's torch.optim:
+ * <ul>
+ *   <li>SGD: w -= lr (g + lambda w)
+ *   <li>MOMENTUM: v = mu v + (g + lambda w); w -= lr v
+ *   <li>NESTEROV: v = mu v + g'; w -= lr (g' + mu v), g' = g + lambda w
+ *   <li>ADAM: g' = g + lambda w (coupled L2); m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
+ *       w -= lr (m / (1 - b1^(t+1))) / (sqrt(v / (1 - b2^(t+1))) + eps)
+ *   <li>ADAMW: w -= lr lambda w (decoupled), then ADAM with lambda = 0
+ * </ul>
+ * Weight decay applies to every parameter, biases included (PyTorch's default). With
+ * {@code clipNorm > 0}, g is first scaled by min(1, clipNorm / ||g||_2) over the whole array.
+ */
+public final class Optimizer implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  public enum Kind { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
+
+  private final Kind kind;
+  private final double learningRate;
+  private final double momentum;
+  private final double beta1;
+  private final double beta2;
+  private final double epsilon;
+  private final double weightDecay;
+  private final double clipNorm;
+  private final LrSchedule schedule;
+
+  private Optimizer(Kind kind, double learningRate, double momentum, double beta1, double beta2, double epsilon,
+      double weightDecay, double clipNorm, LrSchedule schedule) {
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.schedule = Objects.requireNonNull(schedule, "schedule");
+    check("learning rate", learningRate, learningRate > 0, "> 0");
+    check("momentum", momentum, momentum >= 0 && momentum < 1, "in [0, 1)");
+    check("beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
+    check("beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
+    check("epsilon", epsilon, epsilon > 0, "> 0");
+    check("weight decay", weightDecay, weightDecay >= 0, ">= 0");
+    check("clip norm", clipNorm, clipNorm >= 0, ">= 0 (0 turns clipping off)");
+    this.learningRate = learningRate;
+    this.momentum = momentum;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+    this.weightDecay = weightDecay;
+    this.clipNorm = clipNorm;
+  }
+
+  private static void check(String name, double v, boolean ok, String rule) {
+    if (!ok || !Double.isFinite(v)) {
+      throw new IllegalArgumentException(name + " must be finite and " + rule + ", got " + v);
+    }
+  }
+
+  /** The defaults of each kind: momentum 0.9 for the momentum kinds, Adam's betas 0.9 and 0.999, eps 1e-8. */
+  public static Optimizer of(Kind kind, double learningRate) {
+    double mu = kind == Kind.MOMENTUM || kind == Kind.NESTEROV ? 0.9 : 0;
+    return new Optimizer(kind, learningRate, mu, 0.9, 0.999, 1e-8, 0, 0, LrSchedule.constant());
+  }
+
+  public static Optimizer sgd(double learningRate) {
+    return of(Kind.SGD, learningRate);
+  }
+
+  public static Optimizer adam(double learningRate) {
+    return of(Kind.ADAM, learningRate);
+  }
+
+  /** Parses sgd, momentum, nesterov, adam, adamw. */
+  public static Kind parseKind(String name) {
+    try {
+      return Kind.valueOf(name.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected sgd, momentum, nesterov, adam or adamw");
+    }
+  }
+
+  public Optimizer withLearningRate(double v) {
+    return new Optimizer(kind, v, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, schedule);
+  }
+
+  public Optimizer withMomentum(double v) {
+    return new Optimizer(kind, learningRate, v, beta1, beta2, epsilon, weightDecay, clipNorm, schedule);
+  }
+
+  public Optimizer withBetas(double b1, double b2) {
+    return new Optimizer(kind, learningRate, momentum, b1, b2, epsilon, weightDecay, clipNorm, schedule);
+  }
+
+  public Optimizer withEpsilon(double v) {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, v, weightDecay, clipNorm, schedule);
+  }
+
+  public Optimizer withWeightDecay(double v) {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, v, clipNorm, schedule);
+  }
+
+  public Optimizer withClipNorm(double v) {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, v, schedule);
+  }
+
+  public Optimizer withSchedule(LrSchedule s) {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, s);
+  }
+
+  public Kind kind() { return kind; }
+  public double learningRate() { return learningRate; }
+  public double momentum() { return momentum; }
+  public double beta1() { return beta1; }
+  public double beta2() { return beta2; }
+  public double epsilon() { return epsilon; }
+  public double weightDecay() { return weightDecay; }
+  public double clipNorm() { return clipNorm; }
+  public LrSchedule schedule() { return schedule; }
+
+  /** Slot floats per parameter: 0 (SGD), 1 (momentum kinds), 2 (Adam kinds). */
+  public int slotsPerParam() {
+    switch (kind) {
+      case SGD: return 0;
+      case MOMENTUM: case NESTEROV: return 1;
+      default: return 2;
+    }
+  }
+
+  /** Fresh state (step 0, zero slots) for a parameter array of this length. */
+  public OptimizerState initialise(int paramCount) {
+    if (paramCount < 1) throw new IllegalArgumentException("parameter count must be >= 1, got " + paramCount);
+    return new OptimizerState(Math.multiplyExact(paramCount, slotsPerParam()));
+  }
+
+  /** The learning rate used at 0-based step t. */
+  public double learningRateAt(long t) {
+    return learningRate * schedule.factor(t);
+  }
+
+  /**
+   * Divides a summed gradient by the global example weight, then steps. A weight of 0 (a batch
+   * in which every example has weight 0) leaves the parameters unchanged but still counts the step.
+   *
+   * @param gradSum summed gradient; overwritten with the mean (then clipped)
+   */
+  public void stepFromSum(float[] params, float[] gradSum, double weightSum, OptimizerState state) {
+    if (!(weightSum >= 0) || Double.isInfinite(weightSum)) {
+      throw new IllegalArgumentException("example weight sum must be finite and >= 0, got " + weightSum);
+    }
+    if (weightSum == 0) {
+      state.advance();
+      return;
+    }
+    float inv = (float) (1.0 / weightSum);
+    for (int i = 0; i < gradSum.length; i++) gradSum[i] *= inv;
+    step(params, gradSum, state);
+  }
+
+  /**
+   * One update with the mean gradient {@code grad} (clipped in place when clipping is on).
+   *
+   * @throws IllegalArgumentException on mismatched lengths or a non-finite gradient norm
+   */
+  public void step(float[] params, float[] grad, OptimizerState state) {
+    int n = params.length;
+    if (grad.length != n) {
+      throw new IllegalArgumentException("gradient has length " + grad.length + ", parameters " + n);
+    }
+    float[] s = state.slots();
+    if (s.length != (long) n * slotsPerParam()) {
+      throw new IllegalArgumentException("optimizer state holds " + s.length + " slots; " + kind + " on " + n
+          + " parameters needs " + (long) n * slotsPerParam());
+    }
+    long t = state.step();
+    if (clipNorm > 0) {
+      double sq = 0;
+      for (float g : grad) sq += (double) g * g;
+      double norm = Math.sqrt(sq);
+      if (!Double.isFinite(norm)) {
+        throw new IllegalArgumentException("gradient norm is " + norm + " at step " + t
+            + "; training diverged (lower the learning rate)");
+      }
+      if (norm > clipNorm) {
+        float c = (float) (clipNorm / norm);
+        for (int i = 0; i < n; i++) grad[i] *= c;
+      }
+    }
+    float lr = (float) learningRateAt(t);
+    float wd = (float) weightDecay;
+    float mu = (float) momentum;
+    switch (kind) {
+      case SGD:
+        for (int i = 0; i < n; i++) params[i] -= lr * (grad[i] + wd * params[i]);
+        break;
+      case MOMENTUM:
+        for (int i = 0; i < n; i++) {
+          float v = mu * s[i] + (grad[i] + wd * params[i]);
+          s[i] = v;
+          params[i] -= lr * v;
+        }
+        break;
+      case NESTEROV:
+        for (int i = 0; i < n; i++) {
+          float g = grad[i] + wd * params[i];
+          float v = mu * s[i] + g;
+          s[i] = v;
+          params[i] -= lr * (g + mu * v);
+        }
+        break;
+      case ADAM:
+      case ADAMW: {
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, t + 1)));
+        float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, t + 1)));
+        float eps = (float) epsilon;
+        boolean decoupled = kind == Kind.ADAMW;
+        float shrink = decoupled ? 1f - lr * wd : 1f;
+        float coupled = decoupled ? 0f : wd;
+        for (int i = 0; i < n; i++) {
+          float w = params[i];
+          float g = grad[i] + coupled * w;
+          float m = b1 * s[2 * i] + (1f - b1) * g;
+          float v = b2 * s[2 * i + 1] + (1f - b2) * g * g;
+          s[2 * i] = m;
+          s[2 * i + 1] = v;
+          params[i] = w * shrink - lr * (m * c1) / ((float) Math.sqrt(v * c2) + eps);
+        }
+        break;
+      }
+      default: throw new AssertionError(kind);
+    }
+    state.advance();
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder b = new StringBuilder(kind.name().toLowerCase(Locale.ROOT)).append("(lr ").append(learningRate);
+    if (kind == Kind.MOMENTUM || kind == Kind.NESTEROV) b.append(", momentum ").append(momentum);
+    if (kind == Kind.ADAM || kind == Kind.ADAMW) b.append(", betas ").append(beta1).append('/').append(beta2);
+    if (weightDecay > 0) b.append(", weight decay ").append(weightDecay);
+    if (clipNorm > 0) b.append(", clip ").append(clipNorm);
+    return b.append(", ").append(schedule).append(')').toString();
+  }
+}
