@@ -1,0 +1,152 @@
+package io.sparkprop.trainer.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/** Every optimizer against values computed by hand (worked in the comments). */
+class OptimizerTest {
+
+  /** Runs the optimizer on one parameter starting at w0 with the given gradients. */
+  static float[] trajectory(Optimizer o, float w0, float... grads) {
+    float[] w = {w0};
+    OptimizerState s = o.initialise(1);
+    float[] out = new float[grads.length];
+    for (int t = 0; t < grads.length; t++) {
+      o.step(w, new float[] {grads[t]}, s);
+      out[t] = w[0];
+    }
+    return out;
+  }
+
+  @Test
+  void sgd_isTheSeedUpdate() {
+    // w <- w - 0.1 * 0.5
+    assertArrayEquals(new float[] {0.95f, 0.9f, 0.85f}, trajectory(Optimizer.sgd(0.1), 1f, 0.5f, 0.5f, 0.5f), 1e-6f);
+    // coupled L2, zero gradient: w <- w - 0.1 * 0.5 w: 0.95, 0.9025
+    assertArrayEquals(new float[] {0.95f, 0.9025f},
+        trajectory(Optimizer.sgd(0.1).withWeightDecay(0.5), 1f, 0f, 0f), 1e-6f);
+  }
+
+  @Test
+  void momentum_handComputed() {
+    // v = 0.9 v + 1: 1, 1.9, 2.71; w -= 0.1 v: 0.9, 0.71, 0.439
+    Optimizer o = Optimizer.of(Optimizer.Kind.MOMENTUM, 0.1);
+    assertArrayEquals(new float[] {0.9f, 0.71f, 0.439f}, trajectory(o, 1f, 1f, 1f, 1f), 1e-6f);
+  }
+
+  @Test
+  void nesterov_handComputed() {
+    // v: 1, 1.9, 2.71; w -= 0.1 (1 + 0.9 v): 0.81, 0.539, 0.1951
+    Optimizer o = Optimizer.of(Optimizer.Kind.NESTEROV, 0.1);
+    assertArrayEquals(new float[] {0.81f, 0.539f, 0.1951f}, trajectory(o, 1f, 1f, 1f, 1f), 1e-6f);
+  }
+
+  @Test
+  void adam_handComputed() {
+    // g = 1 then -2, lr 0.1. t=1: m = 0.1, v = 0.001, m^ = 1, v^ = 1 -> w = 0.9.
+    // t=2: m = 0.09 - 0.2 = -0.11, m^ = -0.11/0.19 = -0.5789474; v = 0.000999 + 0.004 = 0.004999,
+    //      v^ = 0.004999/0.001999 = 2.5007504, sqrt = 1.5813761 -> w = 0.9 + 0.1 * 0.3661014 = 0.9366101
+    assertArrayEquals(new float[] {0.9f, 0.9366101f}, trajectory(Optimizer.adam(0.1), 1f, 1f, -2f), 2e-6f);
+    // coupled L2 (Adam's weight_decay), zero gradient: g' = 0.1 w = 0.1, m^ = 0.1, v^ = 0.01 -> step 0.1
+    assertArrayEquals(new float[] {0.9f}, trajectory(Optimizer.adam(0.1).withWeightDecay(0.1), 1f, 0f), 1e-6f);
+  }
+
+  @Test
+  void adamW_decaysDecoupled() {
+    // w = w (1 - 0.1 * 0.1) - 0.1 * 1: 0.89, then 0.89 * 0.99 - 0.1 = 0.7811
+    Optimizer o = Optimizer.of(Optimizer.Kind.ADAMW, 0.1).withWeightDecay(0.1);
+    assertArrayEquals(new float[] {0.89f, 0.7811f}, trajectory(o, 1f, 1f, 1f), 2e-6f);
+  }
+
+  @Test
+  void clipping_scalesByGlobalNorm() {
+    float[] w = {0f, 0f};
+    Optimizer o = Optimizer.sgd(1).withClipNorm(1);
+    o.step(w, new float[] {3f, 4f}, o.initialise(2)); // norm 5 -> [0.6, 0.8]
+    assertArrayEquals(new float[] {-0.6f, -0.8f}, w, 1e-7f);
+    float[] w2 = {0f, 0f};
+    o.step(w2, new float[] {0.3f, 0.4f}, o.initialise(2)); // under the limit: unchanged
+    assertArrayEquals(new float[] {-0.3f, -0.4f}, w2, 1e-7f);
+  }
+
+  @Test
+  void stepFromSum_dividesByWeightAndSkipsEmptyBatch() {
+    float[] w = {1f};
+    OptimizerState s = Optimizer.sgd(0.1).initialise(1);
+    Optimizer.sgd(0.1).stepFromSum(w, new float[] {4f}, 4.0, s); // mean gradient 1
+    assertEquals(0.9f, w[0], 1e-7f);
+    Optimizer.sgd(0.1).stepFromSum(w, new float[] {0f}, 0.0, s);
+    assertEquals(0.9f, w[0], 0f);
+    assertEquals(2, s.step());
+  }
+
+  @Test
+  void schedules_handComputed() {
+    LrSchedule step = LrSchedule.step(2, 0.5);
+    assertArrayEquals(new double[] {1, 1, 0.5, 0.5, 0.25}, factors(step, 5), 1e-12);
+    assertEquals(0.5, LrSchedule.exponential(2, 0.25).factor(1), 1e-12); // 0.25^(1/2)
+    LrSchedule cos = LrSchedule.cosine(4, 0);
+    assertArrayEquals(new double[] {1, 0.8535533905932737, 0.5, 0.14644660940672627, 0, 0}, factors(cos, 6), 1e-12);
+    assertEquals(0.1 + 0.9 * 0.5, LrSchedule.cosine(4, 0.1).factor(2), 1e-12);
+    assertArrayEquals(new double[] {0.25, 0.5, 0.75, 1, 1}, factors(LrSchedule.constant().withWarmup(4), 5), 1e-12);
+    // warmup 2 then cosine over 4: 0.5, 1, then cos from s = 0
+    assertArrayEquals(new double[] {0.5, 1, 1, 0.8535533905932737, 0.5}, factors(cos.withWarmup(2), 5), 1e-12);
+    Optimizer o = Optimizer.sgd(0.2).withSchedule(step);
+    assertEquals(0.1, o.learningRateAt(2), 1e-12);
+    // the schedule reaches the update: two steps at lr 0.2, then lr 0.1, gradient 1
+    assertArrayEquals(new float[] {0.8f, 0.6f, 0.5f}, trajectory(o, 1f, 1f, 1f, 1f), 1e-6f);
+  }
+
+  static double[] factors(LrSchedule s, int n) {
+    double[] f = new double[n];
+    for (int t = 0; t < n; t++) f[t] = s.factor(t);
+    return f;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Optimizer.Kind.class)
+  void snapshotAndRestore_continueBitForBit(Optimizer.Kind kind) {
+    Optimizer o = Optimizer.of(kind, 0.01).withWeightDecay(0.01).withSchedule(LrSchedule.cosine(20, 0.1).withWarmup(3));
+    SplittableRandom rnd = new SplittableRandom(7);
+    float[][] grads = new float[10][50];
+    for (float[] g : grads) for (int i = 0; i < g.length; i++) g[i] = (float) rnd.nextGaussian();
+    float[] w = new float[50];
+    for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+    OptimizerState s = o.initialise(50);
+    for (int t = 0; t < 5; t++) o.step(w, grads[t].clone(), s);
+    float[] wMid = w.clone();
+    OptimizerState snap = OptimizerState.restore(s.step(), s.snapshot());
+    for (int t = 5; t < 10; t++) o.step(w, grads[t].clone(), s);
+    for (int t = 5; t < 10; t++) o.step(wMid, grads[t].clone(), snap);
+    assertArrayEquals(w, wMid, 0f);
+    assertTrue(s.sameAs(snap));
+    assertEquals(10, snap.step());
+  }
+
+  @Test
+  void badSettings_nameTheValue() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Optimizer.sgd(Double.NaN));
+    assertTrue(e.getMessage().contains("learning rate") && e.getMessage().contains("NaN"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Optimizer.sgd(Double.POSITIVE_INFINITY));
+    assertTrue(e.getMessage().contains("Infinity"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Optimizer.sgd(0.1).withMomentum(1.0));
+    assertTrue(e.getMessage().contains("momentum") && e.getMessage().contains("1.0"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Optimizer.sgd(0.1).withWeightDecay(-1));
+    assertTrue(e.getMessage().contains("-1.0"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> LrSchedule.step(0, 0.5));
+    assertTrue(e.getMessage().contains("0"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Optimizer.parseKind("adagrad"));
+    assertTrue(e.getMessage().contains("'adagrad'"), e.getMessage());
+    Optimizer clip = Optimizer.sgd(0.1).withClipNorm(1);
+    e = assertThrows(IllegalArgumentException.class,
+        () -> clip.step(new float[1], new float[] {Float.NaN}, clip.initialise(1)));
+    assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+  }
+}
