@@ -129,7 +129,7 @@ public final class Activation implements Serializable {
     int end = off + n;
     switch (kind) {
       case RELU:
-        for (int i = off; i < end; i++) a[i] = z[i] > 0 ? z[i] : 0f;
+        for (int i = off; i < end; i++) a[i] = Math.max(z[i], 0f);
         return;
       case IDENTITY:
         System.arraycopy(z, off, a, off, n);
@@ -147,7 +147,7 @@ public final class Activation implements Serializable {
     int end = off + n;
     switch (kind) {
       case RELU:
-        for (int i = off; i < end; i++) if (!(z[i] > 0)) d[i] = 0f;
+        for (int i = off; i < end; i++) d[i] = z[i] > 0 ? d[i] : 0f;
         return;
       case IDENTITY:
         return;
