@@ -1,0 +1,263 @@
+package io.sparkprop.driver;
+
+import io.sparkprop.trainer.ShardStep;
+import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.batch.BatchPlan;
+import io.sparkprop.trainer.data.Examples;
+import io.sparkprop.trainer.nn.EvalSums;
+import io.sparkprop.trainer.nn.Head;
+import io.sparkprop.trainer.nn.LossSum;
+import io.sparkprop.trainer.optim.OptimizerState;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.Iterator;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Synchronous data-parallel minibatch SGD on Spark.
+ *
+ * <p>Every {@link #step()} is exactly one Spark job: broadcast the flat parameter array; each
+ * task finds its partition's members of global batch k (the engine's {@link BatchPlan}, a pure
+ * function of seed, epoch and example id) and returns their summed gradient, loss and weight; the
+ * driver adds the partial results in partition order ({@link OrderedSum}), divides once by the
+ * global weight and applies the optimizer; the broadcast is destroyed. The arithmetic is that of
+ * the single-process {@link io.sparkprop.trainer.LocalTrainer}: with one partition the weights are
+ * bitwise equal to it, with more they differ only by float32 summation order, and the same seed,
+ * data and partition count give bitwise identical weights on every run, retried tasks included.
+ *
+ * <p>Owns the current parameters and optimizer state (mutated by every step). Each run gets its
+ * own Spark job group ({@link #jobGroup()}), so it can be cancelled with
+ * {@code sc.cancelJobGroup}; each step's job is described as "run epoch e step k" in the UI.
+ */
+public final class DistributedTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+  private static final ClassTag<StepResult> STEP_TAG = ClassTag$.MODULE$.apply(StepResult.class);
+  private static final ClassTag<EvalSums> EVAL_TAG = ClassTag$.MODULE$.apply(EvalSums.class);
+  private static final ClassTag<float[]> PARAMS_TAG = ClassTag$.MODULE$.apply(float[].class);
+
+  private final JavaSparkContext sc;
+  private final TrainingSpec spec;
+  private final PackedData data;
+  private final BatchPlan plan;
+  private final float[] params;
+  private final OptimizerState state;
+  private final String runName;
+  private final String jobGroup;
+
+  /** Starts from the spec's seeded initial weights. */
+  public DistributedTrainer(JavaSparkContext sc, TrainingSpec spec, PackedData data, String runName) {
+    this(sc, spec, data, runName, spec.initialParams(), spec.optimizer().initialise(spec.network().paramCount()));
+  }
+
+  /** Continues from given parameters and optimizer state (warm start or resume); both are copied. */
+  public DistributedTrainer(JavaSparkContext sc, TrainingSpec spec, PackedData data, String runName, float[] params,
+      OptimizerState state) {
+    this.sc = Objects.requireNonNull(sc, "spark context");
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.data = Objects.requireNonNull(data, "data");
+    this.runName = Objects.requireNonNull(runName, "run name");
+    spec.network().checkParams(params, "initial parameters");
+    for (int i = 0; i < params.length; i++) {
+      if (!Float.isFinite(params[i])) throw new IllegalArgumentException("initial parameter " + i + " is " + params[i]);
+    }
+    long slots = (long) params.length * spec.optimizer().slotsPerParam();
+    if (state.slotLength() != slots) {
+      throw new IllegalArgumentException("optimizer state has " + state.slotLength() + " slots, "
+          + spec.optimizer().kind() + " on " + params.length + " parameters needs " + slots);
+    }
+    this.plan = spec.plan(data.rows());
+    this.params = params.clone();
+    this.state = OptimizerState.restore(state.step(), state.snapshot());
+    this.jobGroup = "sparkprop-" + runName + "-" + UUID.randomUUID();
+  }
+
+  /** Packs, validates and caches an example set with the default storage level, MEMORY_AND_DISK. */
+  public static PackedData pack(io.sparkprop.datasets.ExampleSet set, TrainingSpec spec) {
+    return PackedData.pack(set, spec.network(), StorageLevel.MEMORY_AND_DISK());
+  }
+
+  public BatchPlan plan() { return plan; }
+  public String jobGroup() { return jobGroup; }
+  /** Steps taken so far (the next step's global index). */
+  public long stepCount() { return state.step(); }
+  /** A copy of the current parameters. */
+  public float[] params() { return params.clone(); }
+  /** A copy of the optimizer state. */
+  public OptimizerState state() { return OptimizerState.restore(state.step(), state.snapshot()); }
+
+  /** One synchronous step: exactly one Spark job. Returns the batch's summed loss, weight and count. */
+  public LossSum step() {
+    long t = state.step();
+    int spe = plan.stepsPerEpoch();
+    int epoch = Math.toIntExact(t / spe);
+    int k = (int) (t % spe);
+    sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
+    sc.setJobDescription(runName + ": epoch " + epoch + " step " + k + " (global step " + t + ")");
+    Broadcast<float[]> bc = sc.sc().broadcast(params, PARAMS_TAG);
+    OrderedSum sum = new OrderedSum(data.partitions());
+    try {
+      sc.sc().runJob(data.rdd().rdd(), new PartitionGradient(bc, spec, plan, epoch, k), sum, STEP_TAG);
+    } finally {
+      bc.destroy();
+    }
+    float[] g = sum.grad();
+    if (g == null) g = new float[params.length]; // an empty batch: weight 0, no update
+    spec.optimizer().stepFromSum(params, g, sum.weight(), state);
+    return new LossSum(sum.loss(), sum.weight(), sum.count());
+  }
+
+  /** Runs to the end of the current epoch; returns the summed losses of its steps. */
+  public LossSum epoch() {
+    int spe = plan.stepsPerEpoch();
+    long left = spe - state.step() % spe;
+    LossSum total = LossSum.ZERO;
+    for (long i = 0; i < left; i++) total = total.plus(step());
+    return total;
+  }
+
+  /** Evaluation sums of the current parameters over a packed data set, computed distributedly. */
+  public EvalSums evaluate(PackedData eval) {
+    return evaluate(sc, spec, params, eval, runName);
+  }
+
+  /** Evaluation sums of {@code params} over {@code eval}, one job, added in partition order. */
+  public static EvalSums evaluate(JavaSparkContext sc, TrainingSpec spec, float[] params, PackedData eval, String runName) {
+    spec.network().checkParams(params, "parameters");
+    sc.setJobDescription(runName + ": evaluate " + eval.rows() + " examples");
+    Broadcast<float[]> bc = sc.sc().broadcast(params.clone(), PARAMS_TAG);
+    EvalSums[] parts = new EvalSums[eval.partitions()];
+    try {
+      sc.sc().runJob(eval.rdd().rdd(), new PartitionEval(bc, spec), new AbstractFunction2<Object, EvalSums, BoxedUnit>() {
+        @Override
+        public BoxedUnit apply(Object p, EvalSums s) {
+          synchronized (parts) {
+            parts[(Integer) p] = s;
+          }
+          return BoxedUnit.UNIT;
+        }
+      }, EVAL_TAG);
+    } finally {
+      bc.destroy();
+    }
+    EvalSums total = EvalSums.ZERO;
+    for (EvalSums s : parts) total = total.plus(s);
+    return total;
+  }
+
+  /**
+   * Trains for {@code options.epochs()} epochs (counted from the current step's epoch), evaluating
+   * on the validation set every {@code evalEvery} epochs and stopping early after
+   * {@code patience} evaluations without improvement (0: never). With a validation set the
+   * returned parameters are the best seen (and become this trainer's parameters).
+   */
+  public FitResult fit(FitOptions options, Consumer<EpochReport> listener) {
+    List<EpochReport> history = new ArrayList<>();
+    Head head = spec.network().head();
+    double best = Double.NaN;
+    float[] bestParams = null;
+    int bestEpoch = -1;
+    int sinceBest = 0;
+    boolean stoppedEarly = false;
+    int spe = plan.stepsPerEpoch();
+    int first = Math.toIntExact(state.step() / spe);
+    for (int e = first; e < first + options.epochs(); e++) {
+      long t0 = System.nanoTime();
+      LossSum s = epoch();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      EvalSums val = null;
+      boolean evalNow = options.validation() != null && ((e - first + 1) % options.evalEvery() == 0
+          || e == first + options.epochs() - 1);
+      if (evalNow) {
+        val = evaluate(options.validation());
+        double metric = head.isClassification() ? val.accuracy() : -val.mse();
+        if (bestParams == null || metric > best) {
+          best = metric;
+          bestParams = params.clone();
+          bestEpoch = e;
+          sinceBest = 0;
+        } else {
+          sinceBest++;
+        }
+      }
+      EpochReport r = new EpochReport(e, (int) Math.min(spe, s.count() > 0 ? spe : 0), state.step(), s.meanLoss(), val,
+          secs, s.count() / secs);
+      history.add(r);
+      if (listener != null) listener.accept(r);
+      if (options.patience() > 0 && sinceBest >= options.patience()) {
+        LOG.info("{}: no validation improvement in {} evaluations; stopping after epoch {} (best epoch {})",
+            runName, sinceBest, e, bestEpoch);
+        stoppedEarly = true;
+        break;
+      }
+    }
+    if (bestParams != null) {
+      System.arraycopy(bestParams, 0, params, 0, params.length);
+    }
+    return new FitResult(params.clone(), history, bestEpoch, stoppedEarly);
+  }
+
+  /** The per-partition gradient of one step; runs on executors. */
+  private static final class PartitionGradient extends AbstractFunction1<Iterator<Examples>, StepResult>
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<float[]> params;
+    private final TrainingSpec spec;
+    private final BatchPlan plan;
+    private final int epoch;
+    private final int k;
+
+    PartitionGradient(Broadcast<float[]> params, TrainingSpec spec, BatchPlan plan, int epoch, int k) {
+      this.params = params;
+      this.spec = spec;
+      this.plan = plan;
+      this.epoch = epoch;
+      this.k = k;
+    }
+
+    @Override
+    public StepResult apply(Iterator<Examples> it) {
+      if (!it.hasNext()) return StepResult.EMPTY;
+      Examples shard = it.next();
+      if (shard.rows() == 0) return StepResult.EMPTY;
+      ShardStep step = ExecutorState.shardStep(spec);
+      float[] p = params.value();
+      float[] grad = new float[p.length];
+      LossSum s = step.accumulate(p, shard, plan, epoch, k, grad);
+      return s.count() == 0 ? StepResult.EMPTY : new StepResult(grad, s.loss(), s.weight(), s.count());
+    }
+  }
+
+  /** The per-partition evaluation sums; runs on executors. */
+  private static final class PartitionEval extends AbstractFunction1<Iterator<Examples>, EvalSums> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Broadcast<float[]> params;
+    private final TrainingSpec spec;
+
+    PartitionEval(Broadcast<float[]> params, TrainingSpec spec) {
+      this.params = params;
+      this.spec = spec;
+    }
+
+    @Override
+    public EvalSums apply(Iterator<Examples> it) {
+      if (!it.hasNext()) return EvalSums.ZERO;
+      Examples shard = it.next();
+      if (shard.rows() == 0) return EvalSums.ZERO;
+      ShardStep step = ExecutorState.shardStep(spec);
+      return step.network().evaluate(params.value(), shard, step.workspace());
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package io.sparkprop.driver;
+
+/** Turning Spark's wrapped task failures back into the user's error. */
+final class Failures {
+  private Failures() {}
+
+  /**
+   * If {@code e} was caused (anywhere in its chain) by an {@link IllegalArgumentException} thrown
+   * in a task, returns that, so the message shown is the validation message and not Spark's
+   * "Job aborted due to stage failure" wrapper; otherwise returns {@code e}.
+   */
+  static RuntimeException unwrapArgumentError(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException) return (IllegalArgumentException) t;
+    }
+    // Spark reports a task's exception in the message of the stage failure when the class is lost
+    String m = String.valueOf(e.getMessage());
+    int at = m.indexOf("java.lang.IllegalArgumentException: ");
+    if (at >= 0) {
+      String rest = m.substring(at + "java.lang.IllegalArgumentException: ".length());
+      int nl = rest.indexOf('\n');
+      return new IllegalArgumentException(nl >= 0 ? rest.substring(0, nl) : rest, e);
+    }
+    return e;
+  }
+}

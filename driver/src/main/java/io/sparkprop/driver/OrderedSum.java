@@ -1,0 +1,64 @@
+package io.sparkprop.driver;
+
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Spark result handler that adds the partitions' step results in partition order, whatever order
+ * the tasks finish in, so that a step's gradient is bitwise reproducible. A result that arrives
+ * early waits until every lower partition has been added; memory is one gradient plus the early
+ * arrivals. Called by Spark's scheduler on the driver, one partition at a time.
+ */
+final class OrderedSum extends AbstractFunction2<Object, StepResult, BoxedUnit> {
+  private final StepResult[] pending;
+  private int next;
+  private float[] grad;
+  private double loss;
+  private double weight;
+  private long count;
+
+  OrderedSum(int partitions) {
+    this.pending = new StepResult[partitions];
+  }
+
+  @Override
+  public synchronized BoxedUnit apply(Object partition, StepResult r) {
+    pending[(Integer) partition] = r;
+    while (next < pending.length && pending[next] != null) {
+      add(pending[next]);
+      pending[next] = null;
+      next++;
+    }
+    return BoxedUnit.UNIT;
+  }
+
+  private void add(StepResult r) {
+    loss += r.loss;
+    weight += r.weight;
+    count += r.count;
+    if (r.grad == null) return;
+    if (grad == null) {
+      grad = r.grad; // the first contribution is taken as is: with one partition, bitwise the local sum
+      return;
+    }
+    float[] g = grad;
+    float[] h = r.grad;
+    for (int i = 0; i < g.length; i++) g[i] += h[i];
+  }
+
+  /** The summed gradient, or null when no partition held a member of the batch. */
+  synchronized float[] grad() {
+    check();
+    return grad;
+  }
+
+  synchronized double loss() { check(); return loss; }
+  synchronized double weight() { check(); return weight; }
+  synchronized long count() { check(); return count; }
+
+  private void check() {
+    if (next != pending.length) {
+      throw new IllegalStateException("only " + next + " of " + pending.length + " partitions have been added");
+    }
+  }
+}
