@@ -4,7 +4,9 @@ import io.sparkprop.trainer.data.Examples;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 
 /** Distributing examples that already sit in the driver's memory. */
 public final class LocalExamples {
@@ -30,14 +32,20 @@ public final class LocalExamples {
       throw new IllegalArgumentException("slice sizes " + Arrays.toString(sizes) + " add up to " + total
           + ", not the " + all.rows() + " rows");
     }
-    List<Examples> slices = new ArrayList<>(sizes.length);
+    List<int[]> ranges = new ArrayList<>(sizes.length);
     int start = 0;
     for (int s : sizes) {
       if (s < 0) throw new IllegalArgumentException("negative slice size in " + Arrays.toString(sizes));
-      slices.add(slice(all, start, s));
+      ranges.add(new int[] {start, s});
       start += s;
     }
-    return new ExampleSet(sc.parallelize(slices, sizes.length), all.features(), all.targetWidth(), description);
+    // The rows travel once, in a broadcast; partitions hold only their bounds. (Putting the rows
+    // in the partitions, as parallelize(rows) does, ships them again with every task that touches
+    // an RDD derived from them: every training step.)
+    Broadcast<Examples> rows = sc.broadcast(all);
+    JavaRDD<Examples> blocks = sc.parallelize(ranges, sizes.length)
+        .map(r -> slice(rows.value(), r[0], r[1]));
+    return new ExampleSet(blocks, all.features(), all.targetWidth(), description);
   }
 
   /** Rows [start, start + n) of a block as a new block (arrays copied). */
