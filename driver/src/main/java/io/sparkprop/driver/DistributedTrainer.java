@@ -44,8 +44,8 @@ import scala.runtime.BoxedUnit;
  */
 public final class DistributedTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
-  private static final ClassTag<StepResult> STEP_TAG = ClassTag$.MODULE$.apply(StepResult.class);
-  private static final ClassTag<EvalSums> EVAL_TAG = ClassTag$.MODULE$.apply(EvalSums.class);
+  private static final ClassTag<byte[]> STEP_TAG = ClassTag$.MODULE$.apply(byte[].class);
+  private static final ClassTag<double[]> EVAL_TAG = ClassTag$.MODULE$.apply(double[].class);
   private static final ClassTag<float[]> PARAMS_TAG = ClassTag$.MODULE$.apply(float[].class);
 
   private final JavaSparkContext sc;
@@ -56,6 +56,7 @@ public final class DistributedTrainer {
   private final OptimizerState state;
   private final String runName;
   private final String jobGroup;
+  private StepStats lastStats;
 
   /** Starts from the spec's seeded initial weights. */
   public DistributedTrainer(JavaSparkContext sc, TrainingSpec spec, PackedData data, String runName) {
@@ -104,6 +105,7 @@ public final class DistributedTrainer {
     int spe = plan.stepsPerEpoch();
     int epoch = Math.toIntExact(t / spe);
     int k = (int) (t % spe);
+    long t0 = System.nanoTime();
     sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
     sc.setJobDescription(runName + ": epoch " + epoch + " step " + k + " (global step " + t + ")");
     Broadcast<float[]> bc = sc.sc().broadcast(params, PARAMS_TAG);
@@ -115,8 +117,16 @@ public final class DistributedTrainer {
     }
     float[] g = sum.grad();
     if (g == null) g = new float[params.length]; // an empty batch: weight 0, no update
+    long t1 = System.nanoTime();
     spec.optimizer().stepFromSum(params, g, sum.weight(), state);
+    long t2 = System.nanoTime();
+    lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
     return new LossSum(sum.loss(), sum.weight(), sum.count());
+  }
+
+  /** Timings of the last step, or null before the first. */
+  public StepStats lastStepStats() {
+    return lastStats;
   }
 
   /** Runs to the end of the current epoch; returns the summed losses of its steps. */
@@ -140,11 +150,11 @@ public final class DistributedTrainer {
     Broadcast<float[]> bc = sc.sc().broadcast(params.clone(), PARAMS_TAG);
     EvalSums[] parts = new EvalSums[eval.partitions()];
     try {
-      sc.sc().runJob(eval.rdd().rdd(), new PartitionEval(bc, spec), new AbstractFunction2<Object, EvalSums, BoxedUnit>() {
+      sc.sc().runJob(eval.rdd().rdd(), new PartitionEval(bc, spec), new AbstractFunction2<Object, double[], BoxedUnit>() {
         @Override
-        public BoxedUnit apply(Object p, EvalSums s) {
+        public BoxedUnit apply(Object p, double[] s) {
           synchronized (parts) {
-            parts[(Integer) p] = s;
+            parts[(Integer) p] = EvalSums.fromArray(s);
           }
           return BoxedUnit.UNIT;
         }
@@ -210,7 +220,7 @@ public final class DistributedTrainer {
   }
 
   /** The per-partition gradient of one step; runs on executors. */
-  private static final class PartitionGradient extends AbstractFunction1<Iterator<Examples>, StepResult>
+  private static final class PartitionGradient extends AbstractFunction1<Iterator<Examples>, byte[]>
       implements Serializable {
     private static final long serialVersionUID = 1L;
     private final Broadcast<float[]> params;
@@ -228,20 +238,22 @@ public final class DistributedTrainer {
     }
 
     @Override
-    public StepResult apply(Iterator<Examples> it) {
-      if (!it.hasNext()) return StepResult.EMPTY;
+    public byte[] apply(Iterator<Examples> it) {
+      long t0 = System.nanoTime();
+      if (!it.hasNext()) return StepResult.empty(0);
       Examples shard = it.next();
-      if (shard.rows() == 0) return StepResult.EMPTY;
+      if (shard.rows() == 0) return StepResult.empty(System.nanoTime() - t0);
       ShardStep step = ExecutorState.shardStep(spec);
       float[] p = params.value();
-      float[] grad = new float[p.length];
+      float[] grad = ExecutorState.zeroedGradient(spec);
       LossSum s = step.accumulate(p, shard, plan, epoch, k, grad);
-      return s.count() == 0 ? StepResult.EMPTY : new StepResult(grad, s.loss(), s.weight(), s.count());
+      long nanos = System.nanoTime() - t0;
+      return s.count() == 0 ? StepResult.empty(nanos) : StepResult.encode(grad, s.loss(), s.weight(), s.count(), nanos);
     }
   }
 
-  /** The per-partition evaluation sums; runs on executors. */
-  private static final class PartitionEval extends AbstractFunction1<Iterator<Examples>, EvalSums> implements Serializable {
+  /** The per-partition evaluation sums (as an array: Spark's Kryo cannot serialize records); runs on executors. */
+  private static final class PartitionEval extends AbstractFunction1<Iterator<Examples>, double[]> implements Serializable {
     private static final long serialVersionUID = 1L;
     private final Broadcast<float[]> params;
     private final TrainingSpec spec;
@@ -252,12 +264,12 @@ public final class DistributedTrainer {
     }
 
     @Override
-    public EvalSums apply(Iterator<Examples> it) {
-      if (!it.hasNext()) return EvalSums.ZERO;
+    public double[] apply(Iterator<Examples> it) {
+      if (!it.hasNext()) return EvalSums.ZERO.toArray();
       Examples shard = it.next();
-      if (shard.rows() == 0) return EvalSums.ZERO;
+      if (shard.rows() == 0) return EvalSums.ZERO.toArray();
       ShardStep step = ExecutorState.shardStep(spec);
-      return step.network().evaluate(params.value(), shard, step.workspace());
+      return step.network().evaluate(params.value(), shard, step.workspace()).toArray();
     }
   }
 }

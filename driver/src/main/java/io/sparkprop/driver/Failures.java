@@ -7,9 +7,10 @@ final class Failures {
   /**
    * If {@code e} was caused (anywhere in its chain) by an {@link IllegalArgumentException} thrown
    * in a task, returns that, so the message shown is the validation message and not Spark's
-   * "Job aborted due to stage failure" wrapper; otherwise returns {@code e}.
+   * "Job aborted due to stage failure" wrapper; otherwise returns {@code e} (a checked
+   * SparkException, which Scala code throws undeclared, wrapped in an IllegalStateException).
    */
-  static RuntimeException unwrapArgumentError(RuntimeException e) {
+  static RuntimeException unwrapArgumentError(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException) return (IllegalArgumentException) t;
     }
@@ -21,6 +22,6 @@ final class Failures {
       int nl = rest.indexOf('\n');
       return new IllegalArgumentException(nl >= 0 ? rest.substring(0, nl) : rest, e);
     }
-    return e;
+    return e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
   }
 }

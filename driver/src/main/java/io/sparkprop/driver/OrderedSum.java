@@ -9,23 +9,24 @@ import scala.runtime.BoxedUnit;
  * early waits until every lower partition has been added; memory is one gradient plus the early
  * arrivals. Called by Spark's scheduler on the driver, one partition at a time.
  */
-final class OrderedSum extends AbstractFunction2<Object, StepResult, BoxedUnit> {
-  private final StepResult[] pending;
+final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
+  private final byte[][] pending;
   private int next;
   private float[] grad;
   private double loss;
   private double weight;
   private long count;
+  private long maxComputeNanos;
 
   OrderedSum(int partitions) {
-    this.pending = new StepResult[partitions];
+    this.pending = new byte[partitions][];
   }
 
   @Override
-  public synchronized BoxedUnit apply(Object partition, StepResult r) {
+  public synchronized BoxedUnit apply(Object partition, byte[] r) {
     pending[(Integer) partition] = r;
     while (next < pending.length && pending[next] != null) {
-      add(pending[next]);
+      add(StepResult.decode(pending[next]));
       pending[next] = null;
       next++;
     }
@@ -33,17 +34,22 @@ final class OrderedSum extends AbstractFunction2<Object, StepResult, BoxedUnit> 
   }
 
   private void add(StepResult r) {
+    maxComputeNanos = Math.max(maxComputeNanos, r.computeNanos);
     loss += r.loss;
     weight += r.weight;
     count += r.count;
     if (r.grad == null) return;
     if (grad == null) {
-      grad = r.grad; // the first contribution is taken as is: with one partition, bitwise the local sum
+      grad = new float[r.grad.remaining()]; // the first contribution is taken as is: with one
+      r.grad.get(grad);                     // partition, bitwise the local sum
       return;
     }
     float[] g = grad;
-    float[] h = r.grad;
-    for (int i = 0; i < g.length; i++) g[i] += h[i];
+    java.nio.FloatBuffer h = r.grad;
+    if (h.remaining() != g.length) {
+      throw new IllegalStateException("a partition returned " + h.remaining() + " gradient values, expected " + g.length);
+    }
+    for (int i = 0; i < g.length; i++) g[i] += h.get(i);
   }
 
   /** The summed gradient, or null when no partition held a member of the batch. */
@@ -55,6 +61,8 @@ final class OrderedSum extends AbstractFunction2<Object, StepResult, BoxedUnit> 
   synchronized double loss() { check(); return loss; }
   synchronized double weight() { check(); return weight; }
   synchronized long count() { check(); return count; }
+  /** The slowest task's compute time. */
+  synchronized long maxComputeNanos() { check(); return maxComputeNanos; }
 
   private void check() {
     if (next != pending.length) {

@@ -47,6 +47,14 @@ public final class PackedData {
    *     example id, the column and the value)
    */
   public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level) {
+    try {
+      return packUnchecked(set, network, level);
+    } catch (Exception e) { // Spark's job failures are checked SparkExceptions thrown undeclared
+      throw Failures.unwrapArgumentError(e);
+    }
+  }
+
+  private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level) {
     int d = set.features();
     int tw = set.targetWidth();
     if (d != network.inputSize()) {
@@ -59,7 +67,13 @@ public final class PackedData {
     }
     JavaRDD<Examples> concat = set.blocks().mapPartitions(it -> List.of(concat(it, d, tw)).iterator(), true);
     concat.persist(level);
-    List<Integer> counts = concat.map(Examples::rows).collect();
+    List<Integer> counts;
+    try {
+      counts = concat.map(Examples::rows).collect();
+    } catch (RuntimeException e) {
+      concat.unpersist(false);
+      throw e;
+    }
     long[] first = new long[counts.size()];
     long total = 0;
     for (int p = 0; p < counts.size(); p++) {
@@ -82,7 +96,7 @@ public final class PackedData {
         e.validate(network.head(), network.inputSize(), network.outputSize());
         return e.bytes();
       }).reduce(Long::sum);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       packed.unpersist(false);
       concat.unpersist(false);
       throw Failures.unwrapArgumentError(e);

@@ -3,7 +3,7 @@ package io.sparkprop.driver;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
-/** One local[2] Spark context per test JVM (starting one costs seconds), on loopback only. */
+/** One local[2] Spark context per test JVM (starting one costs seconds), on loopback only, with Kryo. */
 final class SparkTestContext {
   private static JavaSparkContext sc;
 
@@ -17,7 +17,9 @@ final class SparkTestContext {
           .set("spark.driver.host", "127.0.0.1")
           .set("spark.driver.bindAddress", "127.0.0.1")
           .set("spark.ui.enabled", "false")
-          .set("spark.sql.shuffle.partitions", "4");
+          .set("spark.sql.shuffle.partitions", "4")
+          // Kryo here, Java serialization in LocalClusterTest: step results must survive both
+          .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
       sc = new JavaSparkContext(conf);
       sc.setLogLevel("WARN");
     }

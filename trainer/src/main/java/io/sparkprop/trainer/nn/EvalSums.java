@@ -23,6 +23,17 @@ public record EvalSums(double loss, double correct, double squaredError, double 
         absError + o.absError, count + o.count, units + o.units);
   }
 
+  /** The six sums as an array (for shipping through serializers that cannot handle records). */
+  public double[] toArray() {
+    return new double[] {loss, correct, squaredError, absError, count, units};
+  }
+
+  /** Inverse of {@link #toArray()}. */
+  public static EvalSums fromArray(double[] a) {
+    if (a.length != 6) throw new IllegalArgumentException("evaluation sums need 6 values, got " + a.length);
+    return new EvalSums(a[0], a[1], a[2], a[3], (long) a[4], (long) a[5]);
+  }
+
   /** Mean loss per example (log loss for classification). */
   public double meanLoss() {
     return count > 0 ? loss / count : Double.NaN;
