@@ -1,6 +1,7 @@
 package io.sparkprop.driver;
 
 import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.datasets.SparkFailures;
 import io.sparkprop.trainer.data.Examples;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class PackedData {
     try {
       return packUnchecked(set, network, level);
     } catch (Exception e) { // Spark's job failures are checked SparkExceptions thrown undeclared
-      throw Failures.unwrapArgumentError(e);
+      throw SparkFailures.unwrapArgumentError(e);
     }
   }
 
@@ -99,7 +100,7 @@ public final class PackedData {
     } catch (Exception e) {
       packed.unpersist(false);
       concat.unpersist(false);
-      throw Failures.unwrapArgumentError(e);
+      throw SparkFailures.unwrapArgumentError(e);
     }
     concat.unpersist(false);
     LOG.info("packed {}: {} examples x {} features in {} partitions, {} MB cached ({} bytes per example)",

@@ -1,8 +1,8 @@
-package io.sparkprop.driver;
+package io.sparkprop.datasets;
 
 /** Turning Spark's wrapped task failures back into the user's error. */
-final class Failures {
-  private Failures() {}
+public final class SparkFailures {
+  private SparkFailures() {}
 
   /**
    * If {@code e} was caused (anywhere in its chain) by an {@link IllegalArgumentException} thrown
@@ -10,7 +10,7 @@ final class Failures {
    * "Job aborted due to stage failure" wrapper; otherwise returns {@code e} (a checked
    * SparkException, which Scala code throws undeclared, wrapped in an IllegalStateException).
    */
-  static RuntimeException unwrapArgumentError(Exception e) {
+  public static RuntimeException unwrapArgumentError(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException) return (IllegalArgumentException) t;
     }

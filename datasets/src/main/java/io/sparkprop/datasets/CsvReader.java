@@ -1,0 +1,249 @@
+package io.sparkprop.datasets;
+
+import io.sparkprop.trainer.data.Examples;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * Numeric CSV: one row per example, label column(s), feature columns and an optional weight
+ * column, with or without a header. Columns are named by header name, or by 0-based index when
+ * there is no header; the features default to every column that is not a label or the weight.
+ * Fields are split on the delimiter and trimmed; surrounding double quotes are removed (quoted
+ * fields containing the delimiter are not supported: read such files through Spark's CSV reader
+ * and {@link DataFrameSource}). Empty lines are skipped.
+ *
+ * <p>Every rule breach names the file, the line, the column, the value and the rule.
+ */
+public final class CsvReader {
+  private CsvReader() {}
+
+  /**
+   * @param delimiter field separator, e.g. ',' or '\t'
+   * @param header whether the first line of every file names the columns
+   * @param labels label column(s): names with a header, else 0-based indices
+   * @param features feature columns (empty: all but labels and weight)
+   * @param weight weight column, or null
+   * @param targets what the labels mean
+   * @param badRows fail or drop on a bad row
+   * @param minPartitions lower bound on the number of partitions
+   */
+  public record Options(char delimiter, boolean header, List<String> labels, List<String> features, String weight,
+      Targets targets, BadRows badRows, int minPartitions) implements Serializable {
+    public Options {
+      Objects.requireNonNull(labels, "label columns");
+      Objects.requireNonNull(features, "feature columns");
+      Objects.requireNonNull(targets, "targets");
+      Objects.requireNonNull(badRows, "bad-row policy");
+      labels = List.copyOf(labels);
+      features = List.copyOf(features);
+      if (labels.size() != targets.columns()) {
+        throw new IllegalArgumentException(labels.size() + " label columns " + labels + " given but "
+            + targets.kind().name().toLowerCase() + " with width " + targets.width() + " needs " + targets.columns());
+      }
+      if (delimiter == '"' || delimiter == '\n') {
+        throw new IllegalArgumentException("delimiter " + (int) delimiter + " cannot separate CSV fields");
+      }
+    }
+
+    /** Comma-separated with a header, one class-label column, every other column a feature. */
+    public static Options classification(String labelColumn, int classes) {
+      return new Options(',', true, List.of(labelColumn), List.of(), null, Targets.classes(classes), BadRows.FAIL, 2);
+    }
+  }
+
+  /** Resolved column positions, shipped to the tasks. */
+  record Layout(int columns, int[] labels, int[] features, int weight, List<String> header) implements Serializable {}
+
+  public static ExampleSet read(JavaSparkContext sc, String path, Options o) {
+    List<String> files = TextLines.files(sc.hadoopConfiguration(), path);
+    String first = firstLine(sc.hadoopConfiguration(), files.get(0));
+    if (first == null) {
+      throw new IllegalArgumentException(files.get(0) + " is empty; a CSV file needs "
+          + (o.header() ? "a header and " : "") + "at least one row");
+    }
+    Layout layout = layout(split(first, o.delimiter()), o, files.get(0));
+    LongAccumulator dropped = sc.sc().longAccumulator("sparkprop rows dropped: " + path);
+    int d = layout.features().length;
+    int tw = o.targets().targetWidth();
+    TextLines.BlockParser parser = (lines, where) -> {
+      BlockBuilder b = new BlockBuilder(d, tw, layout.weight() >= 0);
+      while (lines.hasNext()) {
+        TextLines.Line line = lines.next();
+        if (line.text().isBlank()) continue;
+        if (o.header() && line.offset() == 0) {
+          List<String> h = split(line.text(), o.delimiter());
+          if (!h.equals(layout.header())) {
+            throw new BadRowException(line.file() + " line 1", "header " + h + " differs from the first file's "
+                + layout.header() + "; all files of a data set must have the same columns");
+          }
+          continue;
+        }
+        String problem = parseRow(line.text(), o, layout, b);
+        if (problem != null) {
+          if (o.badRows() == BadRows.DROP) {
+            dropped.add(1);
+            continue;
+          }
+          throw new BadRowException(where.describe(line), problem);
+        }
+      }
+      return b.build();
+    };
+    return new ExampleSet(TextLines.parse(sc, path, o.minPartitions(), parser), d, tw, "CSV " + path, dropped);
+  }
+
+  /** Fills one row of the builder; returns null, or the rule the row breaks (the row is then removed). */
+  static String parseRow(String text, Options o, Layout layout, BlockBuilder b) {
+    List<String> f = split(text, o.delimiter());
+    if (f.size() != layout.columns()) {
+      return "has " + f.size() + " columns, expected " + layout.columns()
+          + (layout.header() != null ? " (as in the header)" : " (as in the first line)");
+    }
+    int r = b.addRow();
+    int d = layout.features().length;
+    for (int i = 0; i < d; i++) {
+      int c = layout.features()[i];
+      String s = f.get(c);
+      float v;
+      try {
+        v = Float.parseFloat(s);
+      } catch (NumberFormatException e) {
+        b.dropLast();
+        return "column " + name(layout, c) + " holds '" + s + "', which is not a number";
+      }
+      if (!Float.isFinite(v)) {
+        b.dropLast();
+        return "feature column " + name(layout, c) + " is " + s + "; features must be finite";
+      }
+      b.x()[r * d + i] = v;
+    }
+    int tw = o.targets().targetWidth();
+    for (int j = 0; j < layout.labels().length; j++) {
+      int c = layout.labels()[j];
+      String s = f.get(c);
+      double v;
+      try {
+        v = Double.parseDouble(s);
+      } catch (NumberFormatException e) {
+        b.dropLast();
+        return "label column " + name(layout, c) + " holds '" + s + "', which is not a number"
+            + (o.targets().kind() == Targets.Kind.CLASS_INDEX ? " (string class labels: use StringLabels)" : "");
+      }
+      String rule = o.targets().violation(v, j);
+      if (rule != null) {
+        b.dropLast();
+        return "label column " + name(layout, c) + " is " + s + "; " + rule;
+      }
+      b.y()[r * tw + j] = (float) v;
+    }
+    if (layout.weight() >= 0) {
+      String s = f.get(layout.weight());
+      float v;
+      try {
+        v = Float.parseFloat(s);
+      } catch (NumberFormatException e) {
+        b.dropLast();
+        return "weight column " + name(layout, layout.weight()) + " holds '" + s + "', which is not a number";
+      }
+      if (!(v >= 0) || !Float.isFinite(v)) {
+        b.dropLast();
+        return "weight column " + name(layout, layout.weight()) + " is " + s + "; example weights must be finite and >= 0";
+      }
+      b.w()[r] = v;
+    }
+    return null;
+  }
+
+  private static String name(Layout l, int c) {
+    return l.header() != null ? "'" + l.header().get(c) + "'" : Integer.toString(c);
+  }
+
+  static Layout layout(List<String> first, Options o, String file) {
+    List<String> header = o.header() ? first : null;
+    int n = first.size();
+    int[] labels = new int[o.labels().size()];
+    for (int j = 0; j < labels.length; j++) labels[j] = column(o.labels().get(j), header, n, file, "label");
+    int weight = o.weight() == null ? -1 : column(o.weight(), header, n, file, "weight");
+    int[] features;
+    if (o.features().isEmpty()) {
+      List<Integer> rest = new ArrayList<>();
+      for (int c = 0; c < n; c++) {
+        final int cc = c;
+        if (c != weight && Arrays.stream(labels).noneMatch(l -> l == cc)) rest.add(c);
+      }
+      features = rest.stream().mapToInt(Integer::intValue).toArray();
+    } else {
+      features = new int[o.features().size()];
+      for (int i = 0; i < features.length; i++) features[i] = column(o.features().get(i), header, n, file, "feature");
+    }
+    if (features.length == 0) throw new IllegalArgumentException(file + " has no feature columns left after the labels");
+    return new Layout(n, labels, features, weight, header);
+  }
+
+  private static int column(String name, List<String> header, int n, String file, String role) {
+    if (header != null) {
+      int c = header.indexOf(name);
+      if (c < 0) {
+        throw new IllegalArgumentException(role + " column '" + name + "' is not in the header of " + file + ": " + header);
+      }
+      return c;
+    }
+    try {
+      int c = Integer.parseInt(name.trim());
+      if (c < 0 || c >= n) {
+        throw new IllegalArgumentException(role + " column " + c + " is outside the " + n + " columns of " + file
+            + " (columns are numbered from 0 when there is no header)");
+      }
+      return c;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(role + " column '" + name + "' must be a 0-based index: " + file
+          + " is read without a header (set the header option if its first line names the columns)");
+    }
+  }
+
+  /** Splits on the delimiter, trims, and strips one pair of surrounding double quotes. */
+  static List<String> split(String line, char delimiter) {
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= line.length(); i++) {
+      if (i == line.length() || line.charAt(i) == delimiter) {
+        String f = line.substring(start, i).trim();
+        if (f.length() >= 2 && f.charAt(0) == '"' && f.charAt(f.length() - 1) == '"') f = f.substring(1, f.length() - 1);
+        out.add(f);
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+
+  private static String firstLine(Configuration conf, String file) {
+    Path p = new Path(file);
+    try {
+      java.io.InputStream in = p.getFileSystem(conf).open(p);
+      CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
+      if (codec != null) in = codec.createInputStream(in);
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String l;
+        while ((l = r.readLine()) != null) {
+          if (!l.isBlank()) return l;
+        }
+        return null;
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+}
