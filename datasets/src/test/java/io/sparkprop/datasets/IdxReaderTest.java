@@ -87,6 +87,22 @@ class IdxReaderTest {
   }
 
   @Test
+  void distributedRead_equalsLocalReadAndReportsTruncationFromTheTask() throws IOException {
+    byte[] img = images(0x803, 7, 2, 2, 28);
+    byte[] lab = labels(0x801, 7, 7);
+    String i = write("d.gz", img, true);
+    String l = write("dl", lab, false);
+    Examples local = IdxReader.readLocal(conf, i, l);
+    Examples dist = Collect.all(IdxReader.read(Spark.sc(), i, l, 3));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(local.x(), dist.x(), 0f);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(local.y(), dist.y(), 0f);
+    String cut = write("cut", images(0x803, 7, 2, 2, 20), false);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Collect.all(IdxReader.read(Spark.sc(), cut, l, 3)));
+    assertTrue(e.getMessage().contains("cut is truncated"), e.getMessage());
+  }
+
+  @Test
   void missingFile_saysHowToInstallFashionMnist() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> IdxReader.readLocal(conf, FashionMnist.DEFAULT_DIR + "/nope.gz", "x"));
