@@ -100,11 +100,17 @@ public final class Generators {
 
   /** K Gaussian blobs in d dimensions, centres drawn from N(0, spread^2) by the seed, unit variance. */
   public static ExampleSet blobs(JavaSparkContext sc, long n, int d, int k, double spread, int partitions, long seed) {
+    return blobs(sc, n, d, k, spread, partitions, seed, seed);
+  }
+
+  /** As above, the rows drawn from {@code rowSeed}: other rows around the same centres (validation, test sets). */
+  public static ExampleSet blobs(JavaSparkContext sc, long n, int d, int k, double spread, int partitions, long seed,
+      long rowSeed) {
     if (d < 1 || k < 2) throw new IllegalArgumentException("blobs need d >= 1 and k >= 2, got d=" + d + ", k=" + k);
     SplittableRandom c = new SplittableRandom(seed);
     float[] centres = new float[k * d];
     for (int i = 0; i < centres.length; i++) centres[i] = (float) (c.nextGaussian() * spread);
-    return generate(sc, n, partitions, d, 1, seed, "blobs(" + n + " x " + d + ", " + k + " classes)", (r, x, xo, y, yo) -> {
+    return generate(sc, n, partitions, d, 1, rowSeed, "blobs(" + n + " x " + d + ", " + k + " classes)", (r, x, xo, y, yo) -> {
       int j = r.nextInt(k);
       for (int i = 0; i < d; i++) x[xo + i] = centres[j * d + i] + (float) r.nextGaussian();
       y[yo] = j;
@@ -118,6 +124,12 @@ public final class Generators {
    */
   public static ExampleSet teacher(JavaSparkContext sc, long n, int d, int hidden, int k, boolean regression,
       int partitions, long seed) {
+    return teacher(sc, n, d, hidden, k, regression, partitions, seed, seed);
+  }
+
+  /** As above, the inputs drawn from {@code rowSeed}: the same teacher labelling other inputs. */
+  public static ExampleSet teacher(JavaSparkContext sc, long n, int d, int hidden, int k, boolean regression,
+      int partitions, long seed, long rowSeed) {
     if (d < 1 || hidden < 1 || k < 1 || (!regression && k < 2)) {
       throw new IllegalArgumentException("teacher needs d, hidden >= 1 and k >= " + (regression ? 1 : 2) + ", got " + d
           + ", " + hidden + ", " + k);
@@ -125,7 +137,7 @@ public final class Generators {
     NetworkSpec spec = NetworkSpec.of(new int[] {d, hidden, k}, Activation.TANH, Head.LINEAR_SQUARED_ERROR);
     float[] params = Init.normalFanIn(Math.sqrt(2)).initialise(spec, seed);
     int tw = regression ? k : 1;
-    return generate(sc, n, partitions, d, tw, seed, "teacher(" + n + " x " + d + ", " + hidden + " hidden, " + k
+    return generate(sc, n, partitions, d, tw, rowSeed, "teacher(" + n + " x " + d + ", " + hidden + " hidden, " + k
         + (regression ? " outputs)" : " classes)"), (r, x, xo, y, yo) -> {
           for (int i = 0; i < d; i++) x[xo + i] = (float) (r.nextDouble() * 2 - 1);
         }, (x, rows, y) -> {

@@ -1,0 +1,110 @@
+package io.sparkprop.driver.cli;
+
+import io.sparkprop.datasets.BadRows;
+import io.sparkprop.datasets.CsvReader;
+import io.sparkprop.datasets.DataFrameSource;
+import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.datasets.Generators;
+import io.sparkprop.datasets.IdxReader;
+import io.sparkprop.datasets.LibSvmReader;
+import io.sparkprop.datasets.Targets;
+import io.sparkprop.driver.config.ConfigError;
+import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.trainer.nn.Head;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/** Reads the data a config names, with the targets its model implies. */
+final class DataLoader {
+  private DataLoader() {}
+
+  /** What the model's output means for the label columns. */
+  static Targets targets(NetworkSpec net) {
+    int k = net.outputSize();
+    if (net.head() == Head.SOFTMAX_CROSS_ENTROPY) return Targets.classes(k);
+    if (net.head() == Head.SIGMOID_BINARY_CROSS_ENTROPY) return Targets.multiLabel(k);
+    return Targets.regression(k);
+  }
+
+  /**
+   * Loads {@code path} in the configured format. For generated data {@code role} picks the seed
+   * offset (train, validation, test) and the size.
+   */
+  static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    NetworkSpec net = cfg.network();
+    Targets targets = targets(net);
+    String format = cfg.string("data.format").toLowerCase(Locale.ROOT);
+    BadRows bad = cfg.string("data.bad-rows").equals("drop") ? BadRows.DROP : BadRows.FAIL;
+    int parts = Math.max(1, partitions);
+    switch (format) {
+      case "generated":
+        return generate(sc, cfg, role, parts);
+      case "idx":
+        return IdxReader.read(sc, idxFile(sc.hadoopConfiguration(), path, "images-idx3-ubyte"),
+            idxFile(sc.hadoopConfiguration(), path, "labels-idx1-ubyte"), parts);
+      case "csv": {
+        String w = cfg.string("data.weight-column");
+        return CsvReader.read(sc, path, new CsvReader.Options(cfg.string("data.delimiter").charAt(0), cfg.bool("data.header"),
+            cfg.strings("data.label-columns"), cfg.strings("data.feature-columns"), w.isEmpty() ? null : w, targets, bad, parts));
+      }
+      case "libsvm":
+        return LibSvmReader.read(sc, path, new LibSvmReader.Options(cfg.integer("data.features", 0, Integer.MAX_VALUE),
+            targets, bad, parts));
+      default: {
+        List<String> f = cfg.strings("data.feature-columns");
+        List<String> l = cfg.strings("data.label-columns");
+        String w = cfg.string("data.weight-column");
+        return DataFrameSource.read(spark, format, path, Map.of(), new DataFrameSource.Options(
+            f.isEmpty() ? "features" : f.get(0), l.isEmpty() ? "label" : l.get(0), w.isEmpty() ? null : w, targets, bad));
+      }
+    }
+  }
+
+  /** P-images-idx3-ubyte.gz or P-images-idx3-ubyte, whichever exists. */
+  static String idxFile(Configuration conf, String prefix, String suffix) {
+    String plain = prefix + "-" + suffix;
+    try {
+      Path gz = new Path(plain + ".gz");
+      if (gz.getFileSystem(conf).exists(gz)) return plain + ".gz";
+    } catch (java.io.IOException e) {
+      // fall through to the plain name, whose reader reports the problem
+    }
+    return plain;
+  }
+
+  static ExampleSet generate(JavaSparkContext sc, JobConfig cfg, String role, int parts) {
+    long structure = cfg.longValue("training.seed", Long.MIN_VALUE); // the same centres / teacher for every role
+    long seed = structure * 31 + role.hashCode();                    // other rows for each role
+    long rows = cfg.integer("data.generator.rows", 1, Integer.MAX_VALUE);
+    if (!role.equals("train")) rows = Math.max(1, rows / 4);
+    double noise = cfg.number("data.generator.noise", 0, 1e6, true);
+    int d = cfg.integer("data.generator.features", 1, 1 << 20);
+    int k = cfg.integer("data.generator.classes", 1, 1 << 20);
+    int hidden = cfg.integer("data.generator.hidden", 1, 1 << 20);
+    String name = cfg.string("data.generator.name").toLowerCase(Locale.ROOT);
+    NetworkSpec net = cfg.network();
+    ExampleSet s;
+    switch (name) {
+      case "xor": s = Generators.xor(sc, rows, noise, parts, seed); break;
+      case "moons": s = Generators.moons(sc, rows, noise, parts, seed); break;
+      case "spirals": s = Generators.spirals(sc, rows, cfg.integer("data.generator.arms", 2, 1000),
+          cfg.number("data.generator.turns", 0, 1000, false), noise, parts, seed); break;
+      case "blobs": s = Generators.blobs(sc, rows, d, k, 3.0, parts, structure, seed); break;
+      case "teacher": s = Generators.teacher(sc, rows, d, hidden, k, false, parts, structure, seed); break;
+      case "teacher-regression": s = Generators.teacher(sc, rows, d, hidden, k, true, parts, structure, seed); break;
+      default: throw new ConfigError("data.generator.name = '" + name + "'; expected xor, moons, spirals, blobs, teacher or teacher-regression");
+    }
+    if (s.features() != net.inputSize()) {
+      throw new ConfigError("data.generator " + name + " makes " + s.features() + " features but model.layers starts with "
+          + net.inputSize() + "; set model.layers = [" + s.features() + ", ...]");
+    }
+    return s;
+  }
+}

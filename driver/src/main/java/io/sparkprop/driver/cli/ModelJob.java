@@ -1,0 +1,39 @@
+package io.sparkprop.driver.cli;
+
+import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.config.ConfigError;
+import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.driver.model.ModelFiles;
+import io.sparkprop.trainer.TrainingSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/** What evaluate and predict share: load a model, read data the way it was trained, scale and pack it. */
+final class ModelJob {
+  final Model model;
+  final JobConfig cfg;
+  final PackedData data;
+  final TrainingSpec spec;
+
+  ModelJob(SparkSession spark, String modelDir, String dataPath, List<String> sets) {
+    this.model = ModelFiles.load(modelDir, spark.sparkContext().hadoopConfiguration());
+    String stored = model.provenance().get("config");
+    if (stored == null) throw new ConfigError("model " + modelDir + " stores no config; pass every data.* key with --set");
+    List<String> all = new ArrayList<>(sets);
+    all.add("data.train=" + io.sparkprop.driver.config.JobConfig.quote(dataPath));
+    this.cfg = JobConfig.fromModel(stored, all);
+    if (!cfg.network().equals(model.spec())) {
+      throw new ConfigError("--set changed model.*: the model holds " + model.spec());
+    }
+    int partitions = cfg.integer("training.partitions", 0, 1 << 20);
+    if (partitions == 0) partitions = spark.sparkContext().defaultParallelism();
+    ExampleSet set = DataLoader.load(spark, cfg, dataPath, "test", partitions);
+    this.data = PackedData.pack(model.scaling().apply(set), model.spec(), StorageLevel.MEMORY_AND_DISK());
+    this.spec = new TrainingSpec(model.spec(), io.sparkprop.trainer.nn.Init.of(io.sparkprop.trainer.nn.Init.Kind.HE_NORMAL),
+        io.sparkprop.trainer.optim.Optimizer.sgd(1), 1, false, 0, cfg.integer("training.block-rows", 1, 1 << 20));
+  }
+}

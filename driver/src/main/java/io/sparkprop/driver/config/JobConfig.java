@@ -1,0 +1,364 @@
+package io.sparkprop.driver.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.nn.Activation;
+import io.sparkprop.trainer.nn.Head;
+import io.sparkprop.trainer.nn.Init;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import io.sparkprop.trainer.optim.LrSchedule;
+import io.sparkprop.trainer.optim.Optimizer;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The validated, immutable job configuration: a HOCON file, then {@code --set KEY=VALUE}
+ * overrides, over the defaults of {@link Keys}. Loading rejects unknown keys (suggesting the
+ * nearest valid one), malformed values and values out of range, naming the key and the value.
+ */
+public final class JobConfig {
+  private final Config config;
+
+  private JobConfig(Config config) {
+    this.config = config;
+    validate();
+  }
+
+  /** Loads a file (may be null: defaults and overrides only) with overrides "key=value". */
+  public static JobConfig load(File file, List<String> overrides) {
+    Config user = ConfigFactory.empty();
+    if (file != null) {
+      if (!file.isFile()) throw new ConfigError("config file " + file + " does not exist or is not a file");
+      try {
+        user = ConfigFactory.parseFile(file);
+      } catch (ConfigException e) {
+        throw new ConfigError("cannot parse " + file + ": " + e.getMessage());
+      }
+    }
+    Config over = ConfigFactory.empty();
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) throw new ConfigError("--set takes KEY=VALUE, got '" + o + "'");
+      String key = o.substring(0, eq).trim();
+      String value = o.substring(eq + 1).trim();
+      Config one;
+      try {
+        one = ConfigFactory.parseString(quoteKey(key) + " = " + value);
+      } catch (ConfigException e) {
+        try {
+          one = ConfigFactory.parseString(quoteKey(key) + " = " + ConfigValueQuote.quote(value));
+        } catch (ConfigException e2) {
+          throw new ConfigError("--set " + o + ": cannot parse the value: " + e.getMessage());
+        }
+      }
+      over = one.withFallback(over);
+    }
+    checkKnown(user, file == null ? "" : " in " + file);
+    checkKnown(over, " in --set");
+    Config merged;
+    try {
+      merged = over.withFallback(user).withFallback(defaults()).resolve();
+    } catch (ConfigException e) {
+      throw new ConfigError(e.getMessage());
+    }
+    return new JobConfig(merged);
+  }
+
+  /**
+   * The effective config stored in a model (JSON), with overrides: how evaluate and predict read
+   * new data the way the model's training data was read.
+   */
+  public static JobConfig fromModel(String json, List<String> overrides) {
+    Config base;
+    try {
+      base = ConfigFactory.parseString(json);
+    } catch (ConfigException e) {
+      throw new ConfigError("the model's stored config cannot be parsed: " + e.getMessage());
+    }
+    JobConfig over = load(null, overrides);
+    Config explicit = ConfigFactory.empty();
+    for (String o : overrides) {
+      String key = o.substring(0, o.indexOf('=')).trim();
+      explicit = explicit.withFallback(over.config.withOnlyPath(key));
+    }
+    return new JobConfig(explicit.withFallback(base).withFallback(defaults()).resolve());
+  }
+
+  /** A string as a quoted HOCON value. */
+  public static String quote(String s) {
+    return ConfigValueQuote.quote(s);
+  }
+
+  private static String quoteKey(String key) {
+    return key; // keys are dotted paths of [a-z0-9-] segments; unknown ones are reported below
+  }
+
+  static Config defaults() {
+    StringBuilder b = new StringBuilder();
+    for (Key k : Keys.ALL) {
+      if (k.defaultValue() != null) b.append(k.name()).append(" = ").append(k.defaultValue()).append('\n');
+    }
+    return ConfigFactory.parseString(b.toString());
+  }
+
+  private static void checkKnown(Config c, String where) {
+    Set<String> known = Keys.ALL.stream().map(Key::name).collect(Collectors.toSet());
+    for (Map.Entry<String, ConfigValue> e : new TreeSet<>(c.entrySet().stream().map(Map.Entry::getKey)
+        .collect(Collectors.toSet())).stream().map(k -> Map.entry(k, c.getValue(k))).collect(Collectors.toList())) {
+      String key = e.getKey();
+      if (!known.contains(key)) {
+        throw new ConfigError("unknown key '" + key + "'" + where + "; did you mean '" + nearest(key, known) + "'?"
+            + " (docs/configuration.md lists every key)");
+      }
+    }
+  }
+
+  static String nearest(String key, Set<String> known) {
+    String best = null;
+    int bestD = Integer.MAX_VALUE;
+    for (String k : new TreeSet<>(known)) {
+      int d = levenshtein(key, k);
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  static int levenshtein(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) prev[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  // ---- typed access, each naming its key on error ----
+
+  public String string(String key) {
+    try {
+      return config.getString(key);
+    } catch (ConfigException e) {
+      throw new ConfigError(key + ": " + explain(e));
+    }
+  }
+
+  public int integer(String key, int min, int max) {
+    int v;
+    try {
+      v = config.getInt(key);
+    } catch (ConfigException e) {
+      throw new ConfigError(key + " must be an integer: " + explain(e));
+    }
+    if (v < min || v > max) throw new ConfigError(key + " = " + v + " is outside [" + min + ", " + max + "]");
+    return v;
+  }
+
+  public long longValue(String key, long min) {
+    long v;
+    try {
+      v = config.getLong(key);
+    } catch (ConfigException e) {
+      throw new ConfigError(key + " must be an integer: " + explain(e));
+    }
+    if (v < min) throw new ConfigError(key + " = " + v + " must be >= " + min);
+    return v;
+  }
+
+  public double number(String key, double min, double max, boolean minInclusive) {
+    double v;
+    try {
+      v = config.getDouble(key);
+    } catch (ConfigException e) {
+      throw new ConfigError(key + " must be a number: " + explain(e));
+    }
+    boolean ok = Double.isFinite(v) && (minInclusive ? v >= min : v > min) && v <= max;
+    if (!ok) {
+      throw new ConfigError(key + " = " + v + " is outside " + (minInclusive ? "[" : "(") + min + ", " + max + "]");
+    }
+    return v;
+  }
+
+  public boolean bool(String key) {
+    try {
+      return config.getBoolean(key);
+    } catch (ConfigException e) {
+      throw new ConfigError(key + " must be true or false: " + explain(e));
+    }
+  }
+
+  public List<String> strings(String key) {
+    try {
+      return config.getStringList(key);
+    } catch (ConfigException e) {
+      throw new ConfigError(key + " must be a list of strings: " + explain(e));
+    }
+  }
+
+  private static String explain(ConfigException e) {
+    String m = e.getMessage();
+    int colon = m.indexOf(": ");
+    return colon >= 0 && m.startsWith("String:") ? m.substring(colon + 2) : m;
+  }
+
+  /** model.layers as ints, each >= 1, at least two. */
+  public int[] layers() {
+    if (!config.hasPath("model.layers")) {
+      throw new ConfigError("model.layers is required, e.g. model.layers = [784, 256, 128, 10]");
+    }
+    List<Integer> l;
+    try {
+      l = config.getIntList("model.layers");
+    } catch (ConfigException e) {
+      throw new ConfigError("model.layers must be a list of integers, e.g. [784, 256, 128, 10]: " + explain(e));
+    }
+    if (l.size() < 2) throw new ConfigError("model.layers = " + l + " needs at least an input and an output size");
+    for (int i = 0; i < l.size(); i++) {
+      if (l.get(i) < 1) throw new ConfigError("model.layers entry " + i + " is " + l.get(i) + " in " + l + "; sizes must be >= 1");
+    }
+    return l.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  public NetworkSpec network() {
+    int[] sizes = layers();
+    int hidden = sizes.length - 2;
+    List<Activation> acts;
+    try {
+      if (config.getValue("model.activation").valueType() == com.typesafe.config.ConfigValueType.LIST) {
+        List<String> names = config.getStringList("model.activation");
+        if (names.size() != hidden) {
+          throw new ConfigError("model.activation lists " + names.size() + " activations for the " + hidden
+              + " hidden layers of " + java.util.Arrays.toString(sizes));
+        }
+        acts = new ArrayList<>();
+        for (String n : names) acts.add(Activation.parse(n));
+      } else {
+        acts = Collections.nCopies(hidden, Activation.parse(config.getString("model.activation")));
+      }
+      return new NetworkSpec(sizes, acts, Head.parse(string("model.output")));
+    } catch (ConfigError e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("model: " + e.getMessage());
+    }
+  }
+
+  public Init init() {
+    try {
+      return Init.parse(string("model.init"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("model.init: " + e.getMessage());
+    }
+  }
+
+  /** The optimizer; cosine with decay-steps 0 decays over {@code totalSteps} after warmup. */
+  public Optimizer optimizer(long totalSteps) {
+    Optimizer.Kind kind;
+    try {
+      kind = Optimizer.parseKind(string("optimizer.name"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("optimizer.name: " + e.getMessage());
+    }
+    double lr = number("optimizer.learning-rate", 0, 1e6, false);
+    long warm = longValue("optimizer.warmup-steps", 0);
+    long decay = longValue("optimizer.decay-steps", 0);
+    String sched = string("optimizer.schedule").toLowerCase(Locale.ROOT);
+    LrSchedule s;
+    switch (sched) {
+      case "constant": s = LrSchedule.constant(); break;
+      case "step": s = LrSchedule.step(Math.max(1, decay == 0 ? Math.max(1, totalSteps / 3) : decay), number("optimizer.gamma", 0, 1, false)); break;
+      case "exponential": s = LrSchedule.exponential(Math.max(1, decay == 0 ? Math.max(1, totalSteps) : decay), number("optimizer.gamma", 0, 1, false)); break;
+      case "cosine": s = LrSchedule.cosine(Math.max(1, decay == 0 ? totalSteps - warm : decay), number("optimizer.min-factor", 0, 1, true)); break;
+      default: throw new ConfigError("optimizer.schedule = '" + sched + "'; expected constant, step, exponential or cosine");
+    }
+    try {
+      return Optimizer.of(kind, lr)
+          .withMomentum(kind == Optimizer.Kind.MOMENTUM || kind == Optimizer.Kind.NESTEROV ? number("optimizer.momentum", 0, 1, true) : 0)
+          .withBetas(number("optimizer.beta1", 0, 1, true), number("optimizer.beta2", 0, 1, true))
+          .withWeightDecay(number("optimizer.weight-decay", 0, 1e6, true))
+          .withClipNorm(number("optimizer.clip-norm", 0, 1e12, true))
+          .withSchedule(warm > 0 ? s.withWarmup(warm) : s);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("optimizer: " + e.getMessage());
+    }
+  }
+
+  /** The training spec for a data set whose epochs have {@code stepsPerEpoch} steps. */
+  public TrainingSpec trainingSpec(long stepsPerEpoch) {
+    long total = stepsPerEpoch * integer("training.epochs", 1, 1_000_000);
+    return new TrainingSpec(network(), init(), optimizer(total), integer("training.batch-size", 1, Integer.MAX_VALUE),
+        bool("training.drop-last"), config.getLong("training.seed"), integer("training.block-rows", 1, 1 << 20));
+  }
+
+  private void validate() {
+    for (Key k : Keys.ALL) {
+      if (k.defaultValue() != null && !config.hasPath(k.name())) throw new ConfigError("missing " + k.name());
+    }
+    network();
+    init();
+    optimizer(1000);
+    trainingSpec(1);
+    integer("training.partitions", 0, 1 << 20);
+    integer("training.patience", 0, 1 << 20);
+    integer("training.eval-every", 1, 1 << 20);
+    number("data.validation-fraction", 0, 0.99, true);
+    String fmt = string("data.format").toLowerCase(Locale.ROOT);
+    if (fmt.isEmpty()) throw new ConfigError("data.format is empty; expected idx, libsvm, csv, parquet or generated");
+    if (!fmt.equals("generated") && string("data.train").isEmpty()) {
+      throw new ConfigError("data.train is empty; give the training data path (data.format = " + fmt + ")");
+    }
+    String bad = string("data.bad-rows");
+    if (!bad.equals("fail") && !bad.equals("drop")) throw new ConfigError("data.bad-rows = '" + bad + "'; expected fail or drop");
+    String delim = string("data.delimiter");
+    if (delim.length() != 1) throw new ConfigError("data.delimiter = '" + delim + "' must be exactly one character");
+    try {
+      io.sparkprop.datasets.FeatureScaling.parseKind(string("data.scaling"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("data.scaling: " + e.getMessage());
+    }
+    integer("data.features", 0, Integer.MAX_VALUE);
+    integer("data.generator.rows", 1, Integer.MAX_VALUE);
+    number("data.generator.noise", 0, 1e6, true);
+    integer("data.generator.arms", 2, 1000);
+    number("data.generator.turns", 0, 1000, false);
+    integer("data.generator.features", 1, 1 << 20);
+    integer("data.generator.classes", 1, 1 << 20);
+    integer("data.generator.hidden", 1, 1 << 20);
+  }
+
+  /** The effective configuration as HOCON/JSON text (for logs and the model file). */
+  public String render() {
+    return config.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(true));
+  }
+
+  /** The effective configuration as a JSON object string without formatting. */
+  public String renderCompact() {
+    return config.root().render(ConfigRenderOptions.concise());
+  }
+
+  /** A copy with further overrides (used by tests and warm starts). */
+  public JobConfig with(String key, String hoconValue) {
+    return new JobConfig(ConfigFactory.parseString(key + " = " + hoconValue).withFallback(config));
+  }
+}

@@ -1,0 +1,209 @@
+package io.sparkprop.driver.report;
+
+import io.sparkprop.driver.EpochReport;
+import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.nn.Network;
+import io.sparkprop.trainer.nn.Workspace;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The report of a run: PNG charts (loss and validation-metric curves; the confusion matrix for
+ * classification; the decision regions for 2-D inputs) and a self-contained {@code report.html}
+ * embedding them, in the run's output folder.
+ */
+public final class RunReport {
+  private RunReport() {}
+
+  /** Confusion counts [true][predicted] of {@code params} on packed data, one job (integer sums: order-free). */
+  public static long[][] confusion(JavaSparkContext sc, TrainingSpec spec, float[] params, PackedData data) {
+    if (!spec.network().head().equals(io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY)) return null;
+    int k = spec.network().outputSize();
+    Broadcast<float[]> bc = sc.broadcast(params.clone());
+    try {
+      List<long[]> parts = data.rdd().map(e -> {
+        long[] c = new long[k * k];
+        if (e.rows() == 0) return c;
+        Network net = new Network(spec.network());
+        float[] out = new float[e.rows() * k];
+        net.predict(bc.value(), e.x(), 0, e.rows(), new Workspace(spec.network(), 256), out, 0);
+        for (int r = 0; r < e.rows(); r++) {
+          int truth = e.targetWidth() == 1 ? (int) e.y()[r] : Network.argmax(e.y(), r * k, k);
+          c[truth * k + Network.argmax(out, r * k, k)]++;
+        }
+        return c;
+      }).collect();
+      long[][] m = new long[k][k];
+      for (long[] c : parts) for (int i = 0; i < k * k; i++) m[i / k][i % k] += c[i];
+      return m;
+    } finally {
+      bc.destroy();
+    }
+  }
+
+  public static void write(String dir, String runName, Model model, List<EpochReport> history, long[][] confusion,
+      PrintStream out) {
+    System.setProperty("java.awt.headless", "true");
+    try {
+      Path d = Path.of(dir);
+      Files.createDirectories(d);
+      List<String[]> images = new ArrayList<>();
+      images.add(new String[] {"Training and validation loss", save(lossChart(history), d, "loss")});
+      XYChart metric = metricChart(history, model.spec().head().isClassification());
+      if (metric != null) images.add(new String[] {"Validation metric", save(metric, d, "validation-metric")});
+      if (confusion != null) images.add(new String[] {"Confusion matrix (evaluation data)", save(confusionChart(confusion), d, "confusion")});
+      if (model.spec().inputSize() == 2 && model.spec().head().isClassification()) {
+        images.add(new String[] {"Decision regions", save(regionsChart(model), d, "decision-regions")});
+      }
+      StringBuilder html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>")
+          .append(esc(runName)).append(" - Sparkprop report</title><style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
+              + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+              + "img{max-width:100%;border:1px solid #eee;margin:0.5em 0}</style></head><body>")
+          .append("<h1>").append(esc(runName)).append("</h1><p>Network ").append(esc(model.spec().toString()))
+          .append(", ").append(model.spec().paramCount()).append(" parameters.</p><h2>Final metrics</h2><table>");
+      model.metrics().forEach((k, v) -> html.append("<tr><th>").append(esc(k)).append("</th><td>")
+          .append(String.format("%.5f", v)).append("</td></tr>"));
+      html.append("</table><h2>Epochs</h2><table><tr><th>epoch</th><th>train loss</th><th>validation</th><th>seconds</th><th>examples/s</th></tr>");
+      for (EpochReport r : history) {
+        String val = r.validation() == null ? "" : model.spec().head().isClassification()
+            ? String.format("acc %.4f", r.validation().accuracy()) : String.format("MSE %.5f", r.validation().mse());
+        html.append(String.format("<tr><td>%d</td><td>%.4f</td><td>%s</td><td>%.1f</td><td>%.0f</td></tr>", r.epoch() + 1,
+            r.trainLoss(), val, r.seconds(), r.examplesPerSecond()));
+      }
+      html.append("</table>");
+      for (String[] img : images) {
+        byte[] png = Files.readAllBytes(d.resolve(img[1]));
+        html.append("<h2>").append(esc(img[0])).append("</h2><img alt=\"").append(esc(img[0])).append("\" src=\"data:image/png;base64,")
+            .append(Base64.getEncoder().encodeToString(png)).append("\">");
+      }
+      html.append("</body></html>\n");
+      Files.writeString(d.resolve("report.html"), html, StandardCharsets.UTF_8);
+      out.println("report: " + d.resolve("report.html").toAbsolutePath());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the report in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  static String save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path dir, String name) throws IOException {
+    BitmapEncoder.saveBitmap(chart, dir.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
+    return name + ".png";
+  }
+
+  static XYChart lossChart(List<EpochReport> h) {
+    XYChart c = new XYChartBuilder().width(800).height(450).title("Loss").xAxisTitle("epoch").yAxisTitle("mean loss").build();
+    double[] ep = h.stream().mapToDouble(r -> r.epoch() + 1).toArray();
+    c.addSeries("train", ep, h.stream().mapToDouble(EpochReport::trainLoss).toArray()).setMarker(SeriesMarkers.CIRCLE);
+    List<EpochReport> v = h.stream().filter(r -> r.validation() != null).toList();
+    if (!v.isEmpty()) {
+      c.addSeries("validation", v.stream().mapToDouble(r -> r.epoch() + 1).toArray(),
+          v.stream().mapToDouble(r -> r.validation().meanLoss()).toArray()).setMarker(SeriesMarkers.DIAMOND);
+    }
+    return c;
+  }
+
+  static XYChart metricChart(List<EpochReport> h, boolean classification) {
+    List<EpochReport> v = h.stream().filter(r -> r.validation() != null).toList();
+    if (v.isEmpty()) return null;
+    XYChart c = new XYChartBuilder().width(800).height(450).title(classification ? "Validation accuracy" : "Validation MSE")
+        .xAxisTitle("epoch").yAxisTitle(classification ? "accuracy" : "MSE").build();
+    c.addSeries(classification ? "accuracy" : "MSE", v.stream().mapToDouble(r -> r.epoch() + 1).toArray(),
+        v.stream().mapToDouble(r -> classification ? r.validation().accuracy() : r.validation().mse()).toArray())
+        .setMarker(SeriesMarkers.CIRCLE);
+    return c;
+  }
+
+  static HeatMapChart confusionChart(long[][] m) {
+    int k = m.length;
+    HeatMapChart c = new HeatMapChartBuilder().width(700).height(600).title("Confusion matrix (row: true class, column: predicted)").build();
+    c.getStyler().setShowValue(true).setHeatMapValueDecimalPattern("#").setPlotContentSize(1).setLegendVisible(true);
+    List<String> xs = new ArrayList<>();
+    List<String> ys = new ArrayList<>(); // XChart draws the first y category at the bottom: class 0 goes last, on top
+    for (int i = 0; i < k; i++) {
+      xs.add(Integer.toString(i));
+      ys.add(Integer.toString(k - 1 - i));
+    }
+    List<Number[]> cells = new ArrayList<>();
+    for (int t = 0; t < k; t++) for (int p = 0; p < k; p++) cells.add(new Number[] {p, k - 1 - t, m[t][p]});
+    c.addSeries("count", xs, ys, cells);
+    c.setXAxisTitle("predicted");
+    c.setYAxisTitle("true");
+    return c;
+  }
+
+  static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+      new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
+
+  /** The predicted class over a grid covering the scaled-back input range [-1.5, 1.5]^2 or the scaling's range. */
+  static XYChart regionsChart(Model m) {
+    float[] off = m.scaling().offset();
+    float[] sc = m.scaling().scale();
+    double lo0 = -1.2;
+    double hi0 = 1.2;
+    double lo1 = -1.2;
+    double hi1 = 1.2;
+    if (m.scaling().kind() != io.sparkprop.datasets.FeatureScaling.Kind.NONE) {
+      lo0 = off[0] - 2.5 / sc[0];
+      hi0 = off[0] + 2.5 / sc[0];
+      lo1 = off[1] - 2.5 / sc[1];
+      hi1 = off[1] + 2.5 / sc[1];
+    }
+    int g = 150;
+    float[] x = new float[g * g * 2];
+    for (int i = 0; i < g; i++) {
+      for (int j = 0; j < g; j++) {
+        x[2 * (i * g + j)] = (float) (lo0 + (hi0 - lo0) * j / (g - 1));
+        x[2 * (i * g + j) + 1] = (float) (lo1 + (hi1 - lo1) * i / (g - 1));
+      }
+    }
+    int k = m.spec().outputSize();
+    float[] p = m.predict(x, g * g);
+    int classes = k == 1 ? 2 : k;
+    List<List<Double>> xs = new ArrayList<>();
+    List<List<Double>> ys = new ArrayList<>();
+    for (int c = 0; c < classes; c++) {
+      xs.add(new ArrayList<>());
+      ys.add(new ArrayList<>());
+    }
+    for (int r = 0; r < g * g; r++) {
+      int c = k == 1 ? (p[r] >= 0.5f ? 1 : 0) : Network.argmax(p, r * k, k);
+      xs.get(c).add((double) x[2 * r]);
+      ys.get(c).add((double) x[2 * r + 1]);
+    }
+    XYChart c = new XYChartBuilder().width(700).height(700).title("Decision regions (predicted class)").xAxisTitle("x0")
+        .yAxisTitle("x1").build();
+    c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    c.getStyler().setMarkerSize(4);
+    c.getStyler().setXAxisDecimalPattern("0.0#");
+    c.getStyler().setYAxisDecimalPattern("0.0#");
+    c.getStyler().setYAxisTickMarkSpacingHint(60);
+    for (int cl = 0; cl < classes; cl++) {
+      if (xs.get(cl).isEmpty()) continue;
+      XYSeries s = c.addSeries("class " + cl, xs.get(cl), ys.get(cl));
+      s.setMarker(SeriesMarkers.SQUARE).setMarkerColor(PALETTE[cl % PALETTE.length]);
+    }
+    return c;
+  }
+
+  private static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}
