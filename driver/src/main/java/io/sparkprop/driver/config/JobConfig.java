@@ -46,6 +46,19 @@ public final class JobConfig {
         throw new ConfigError("cannot parse " + file + ": " + e.getMessage());
       }
     }
+    Config over = parseOverrides(overrides);
+    checkKnown(user, file == null ? "" : " in " + file);
+    Config merged;
+    try {
+      merged = over.withFallback(user).withFallback(defaults()).resolve();
+    } catch (ConfigException e) {
+      throw new ConfigError(e.getMessage());
+    }
+    return new JobConfig(merged);
+  }
+
+  /** Parses "key=value" overrides (later ones win) and rejects unknown keys; no other validation. */
+  static Config parseOverrides(List<String> overrides) {
     Config over = ConfigFactory.empty();
     for (String o : overrides) {
       int eq = o.indexOf('=');
@@ -64,15 +77,8 @@ public final class JobConfig {
       }
       over = one.withFallback(over);
     }
-    checkKnown(user, file == null ? "" : " in " + file);
     checkKnown(over, " in --set");
-    Config merged;
-    try {
-      merged = over.withFallback(user).withFallback(defaults()).resolve();
-    } catch (ConfigException e) {
-      throw new ConfigError(e.getMessage());
-    }
-    return new JobConfig(merged);
+    return over;
   }
 
   /**
@@ -86,13 +92,7 @@ public final class JobConfig {
     } catch (ConfigException e) {
       throw new ConfigError("the model's stored config cannot be parsed: " + e.getMessage());
     }
-    JobConfig over = load(null, overrides);
-    Config explicit = ConfigFactory.empty();
-    for (String o : overrides) {
-      String key = o.substring(0, o.indexOf('=')).trim();
-      explicit = explicit.withFallback(over.config.withOnlyPath(key));
-    }
-    return new JobConfig(explicit.withFallback(base).withFallback(defaults()).resolve());
+    return new JobConfig(parseOverrides(overrides).withFallback(base).withFallback(defaults()).resolve());
   }
 
   /** A string as a quoted HOCON value. */

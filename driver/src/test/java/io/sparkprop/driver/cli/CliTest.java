@@ -1,0 +1,124 @@
+package io.sparkprop.driver.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every subcommand run as a user runs it, in process, with its exit code and output. */
+class CliTest {
+  @TempDir Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  static synchronized Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Sparkprop.execute(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  String[] quick(String... more) {
+    String[] base = {"train", "--config", "../conf/quickstart.conf", "--master", "local[2]", "--set", "training.epochs=4",
+        "--set", "data.generator.rows=2000", "--set", "output.dir=" + dir.resolve("run")};
+    return Stream.concat(Stream.of(base), Stream.of(more)).toArray(String[]::new);
+  }
+
+  @Test
+  void version_andHelp() {
+    Run v = run("--version");
+    assertEquals(0, v.code());
+    assertTrue(v.out().startsWith("sparkprop "), v.out());
+    Run h = run("train", "--help");
+    assertEquals(0, h.code());
+    assertTrue(h.out().contains("--config") && h.out().contains("--set"), h.out());
+    Run none = run();
+    assertEquals(2, none.code(), none.err());
+  }
+
+  @Test
+  void trainEvaluatePredict_endToEnd() throws Exception {
+    String model = dir.resolve("model").toString();
+    Run t = run(quick("--set", "output.model=" + model));
+    assertEquals(0, t.code(), t.out() + t.err());
+    assertTrue(t.out().contains("epoch   4/4"), t.out());
+    assertTrue(t.out().contains("test: accuracy"), t.out());
+    List<String> metrics = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+    assertEquals(4, metrics.size());
+    assertTrue(metrics.get(3).contains("\"validationAccuracy\""), metrics.get(3));
+    String html = Files.readString(dir.resolve("run/report.html"));
+    assertTrue(html.contains("data:image/png;base64,") && html.contains("Decision regions") && html.contains("Confusion matrix"));
+    assertTrue(Files.exists(dir.resolve("model/weights.bin")));
+
+    Run e = run("evaluate", "--model", model, "--data", "unused-for-generated", "--master", "local[2]");
+    assertEquals(0, e.code(), e.out() + e.err());
+    assertTrue(e.out().matches("(?s).*accuracy 0\\.\\d+, log loss .*\\(500 examples\\).*"), e.out());
+
+    String pred = dir.resolve("pred.csv").toString();
+    Run p = run("predict", "--model", model, "--data", "unused", "--output", pred, "--master", "local[2]");
+    assertEquals(0, p.code(), p.out() + p.err());
+    List<String> lines;
+    try (Stream<Path> parts = Files.list(Path.of(pred))) {
+      lines = parts.filter(f -> f.getFileName().toString().endsWith(".csv"))
+          .flatMap(f -> {
+            try {
+              return Files.readAllLines(f).stream();
+            } catch (java.io.IOException ex) {
+              throw new java.io.UncheckedIOException(ex);
+            }
+          }).toList();
+    }
+    assertTrue(lines.get(0).equals("id,prediction,p0,p1,p2"), lines.get(0));
+    assertEquals(500, lines.stream().filter(l -> !l.startsWith("id,")).count());
+
+    Run warm = run(quick("--set", "training.init-from=" + model, "--set", "training.epochs=1"));
+    assertEquals(0, warm.code(), warm.out() + warm.err());
+    assertTrue(warm.out().contains("warm start from"), warm.out());
+  }
+
+  @Test
+  void badConfig_exitsWith2AndNamesTheKey() {
+    Run r = run(quick("--set", "optimizer.learning-rat=0.1"));
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("did you mean 'optimizer.learning-rate'"), r.err());
+  }
+
+  @Test
+  void badData_exitsWith2NamingFileAndLine_andWritesNoModel() throws Exception {
+    Path csv = dir.resolve("bad.csv");
+    Files.writeString(csv, "a,b,label\n0.1,0.2,0\n0.3,NaN,1\n");
+    String model = dir.resolve("never").toString();
+    Run r = run("train", "--master", "local[2]", "--set", "data.format=csv", "--set", "data.train=" + csv,
+        "--set", "model.layers=[2, 4, 2]", "--set", "output.dir=" + dir.resolve("r"), "--set", "output.model=" + model);
+    assertEquals(2, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("bad.csv line 3: feature column 'b' is NaN"), r.err());
+    assertFalse(Files.exists(Path.of(model)));
+  }
+
+  @Test
+  void existingModelDirectory_exitsWith2BeforeTraining() throws Exception {
+    Path existing = Files.createDirectories(dir.resolve("exists"));
+    Run r = run(quick("--set", "output.model=" + existing));
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("already exists"), r.err());
+    assertFalse(r.out().contains("epoch"), r.out());
+  }
+}
