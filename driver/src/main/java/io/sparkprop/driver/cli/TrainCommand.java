@@ -56,7 +56,8 @@ final class TrainCommand implements Callable<Integer> {
     NetworkSpec net = cfg.network();
     int partitions = cfg.integer("training.partitions", 0, 1 << 20);
     if (partitions == 0) partitions = sc.defaultParallelism();
-    String modelOut = cfg.string("output.model");
+    String modelOut = cfg.string("output.model").replace("{time}",
+        java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     if (!modelOut.isEmpty()) {
       try {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(modelOut);

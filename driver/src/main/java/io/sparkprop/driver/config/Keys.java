@@ -57,7 +57,7 @@ public final class Keys {
       new Key("training.patience", "0", "Stop after this many validation evaluations without improvement (0: never)."),
       new Key("training.eval-every", "1", "Evaluate on the validation set every this many epochs."),
       new Key("training.init-from", "\"\"", "A model directory to warm-start from (same layers); empty: fresh weights."),
-      new Key("output.model", "\"\"", "Directory to write the trained model to (must not exist; written atomically); empty: do not save."),
+      new Key("output.model", "\"\"", "Directory to write the trained model to (must not exist; written atomically; {time} becomes yyyyMMdd-HHmmss); empty: do not save."),
       new Key("output.dir", "\"runs/sparkprop\"", "Run output folder: metrics.jsonl, report.html and its charts."),
       new Key("output.checkpoints", "\"\"", "Checkpoint folder (reserved for resumable training; not yet written)."),
       new Key("output.step-metrics", "false", "Also write one metrics line per step to metrics.jsonl."));
