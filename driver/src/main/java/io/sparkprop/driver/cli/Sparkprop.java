@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparkprop", mixinStandardHelpOptions = true, versionProvider = Sparkprop.Version.class,
     description = "Trains multilayer perceptrons on Apache Spark by synchronous data-parallel minibatch SGD.",
-    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
+        CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 success, 2 bad input/data/config, 3 retraining gate refused (reserved), 1 other failure."})
 public final class Sparkprop implements Runnable {
   public static final int OK = 0;
@@ -24,7 +25,7 @@ public final class Sparkprop implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: train, evaluate or predict");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: train, evaluate, predict or export");
   }
 
   /** Runs the CLI and returns the exit code (for tests; {@link #main} exits with it). */

@@ -89,6 +89,19 @@ class CliTest {
     assertTrue(lines.get(0).equals("id,prediction,p0,p1,p2"), lines.get(0));
     assertEquals(500, lines.stream().filter(l -> !l.startsWith("id,")).count());
 
+    String onnx = dir.resolve("model.onnx").toString();
+    Run x = run("export", "--model", model, "--format", "onnx", "--output", onnx);
+    assertEquals(0, x.code(), x.out() + x.err());
+    ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+    try (ai.onnxruntime.OrtSession s = env.createSession(onnx, new ai.onnxruntime.OrtSession.SessionOptions())) {
+      assertEquals(List.of("probabilities"), List.copyOf(s.getOutputNames()));
+    }
+    Run again = run("export", "--model", model, "--format", "onnx", "--output", onnx);
+    assertEquals(2, again.code());
+    assertTrue(again.err().contains("already exists"), again.err());
+    Run fmt = run("export", "--model", model, "--format", "pmml", "--output", onnx + "2");
+    assertEquals(2, fmt.code());
+
     Run warm = run(quick("--set", "training.init-from=" + model, "--set", "training.epochs=1"));
     assertEquals(0, warm.code(), warm.out() + warm.err());
     assertTrue(warm.out().contains("warm start from"), warm.out());
