@@ -97,6 +97,21 @@ public final class Network {
     }
   }
 
+  /** The output layer's pre-activations z (before the head) for {@code n} rows, row-major into {@code out}. */
+  public void logits(float[] params, float[] x, int row0, int n, Workspace ws, float[] out, int outOff) {
+    checkWorkspace(ws);
+    spec.checkParams(params, "params");
+    int d = spec.inputSize();
+    int k = spec.outputSize();
+    float[] z = ws.pre[spec.layers() - 1];
+    for (int start = 0; start < n; start += ws.capacity) {
+      int m = Math.min(ws.capacity, n - start);
+      System.arraycopy(x, (row0 + start) * d, ws.act[0], 0, m * d);
+      forwardBlock(params, ws, m);
+      System.arraycopy(z, 0, out, outOff + start * k, m * k);
+    }
+  }
+
   /** Evaluation sums over every row of {@code data} (unweighted). */
   public EvalSums evaluate(float[] params, Examples data, Workspace ws) {
     checkWorkspace(ws);

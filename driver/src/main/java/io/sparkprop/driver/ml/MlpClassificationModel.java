@@ -1,0 +1,122 @@
+package io.sparkprop.driver.ml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.trainer.nn.Head;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+
+/**
+ * A fitted {@link MlpClassifier}: rawPrediction = the output layer's logits, probability =
+ * their softmax, prediction = the most probable class. Saved with {@link #write()} and loaded with
+ * {@link #load(String)} (also inside a saved {@code PipelineModel}).
+ */
+public final class MlpClassificationModel extends ProbabilisticClassificationModel<Vector, MlpClassificationModel>
+    implements MLWritable {
+  private static final long serialVersionUID = 1L;
+  private final String uid;
+  private final MlpPredictor net;
+
+  public MlpClassificationModel(String uid, NetworkSpec spec, float[] params) {
+    this(Uids.park(uid), spec, params);
+  }
+
+  private MlpClassificationModel(Uids.Parked parked, NetworkSpec spec, float[] params) {
+    super();
+    this.uid = Uids.take();
+    if (spec.head() != Head.SOFTMAX_CROSS_ENTROPY) {
+      throw new IllegalArgumentException("a classification model needs a softmax output, got " + spec);
+    }
+    this.net = new MlpPredictor(spec, params);
+  }
+
+  @Override
+  public String uid() {
+    return uid != null ? uid : Uids.pending();
+  }
+
+  public NetworkSpec network() {
+    return net.spec;
+  }
+
+  /** A copy of the flat parameters (engine layout). */
+  public float[] weights() {
+    return net.params();
+  }
+
+  /**
+   * No training summary is kept. Both Scala superclasses declare this with covariant return
+   * types that Java generics cannot relate, so it is overridden with the raw type.
+   */
+  @Override
+  @SuppressWarnings("rawtypes")
+  public scala.Tuple3 findSummaryModel() {
+    return super.findSummaryModel();
+  }
+
+  @Override
+  public int numClasses() {
+    return net.spec.outputSize();
+  }
+
+  @Override
+  public int numFeatures() {
+    return net.spec.inputSize();
+  }
+
+  @Override
+  public Vector predictRaw(Vector features) {
+    return Vectors.dense(net.logits(features));
+  }
+
+  @Override
+  public Vector raw2probabilityInPlace(Vector raw) {
+    double[] v = ((DenseVector) raw).values();
+    double max = Double.NEGATIVE_INFINITY;
+    for (double x : v) max = Math.max(max, x);
+    double sum = 0;
+    for (int j = 0; j < v.length; j++) sum += v[j] = Math.exp(v[j] - max);
+    for (int j = 0; j < v.length; j++) v[j] /= sum;
+    return raw;
+  }
+
+  @Override
+  public MlpClassificationModel copy(ParamMap extra) {
+    return copyValues(new MlpClassificationModel(uid, net.spec, net.params()), extra).setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    MlpClassificationModel self = this;
+    return new MLWriter() {
+      @Override
+      public void saveImpl(String path) {
+        ModelIo.save(self, net.spec, net.params(), path, sc().hadoopConfiguration());
+      }
+    };
+  }
+
+  public static MLReader<MlpClassificationModel> read() {
+    return new MLReader<>() {
+      @Override
+      public MlpClassificationModel load(String path) {
+        JsonNode meta = ModelIo.metadata(path, sc().hadoopConfiguration(), MlpClassificationModel.class);
+        Model m = ModelIo.weights(path, sc().hadoopConfiguration());
+        MlpClassificationModel model = new MlpClassificationModel(meta.path("uid").asText(), m.spec(), m.params());
+        ModelIo.restoreParams(model, meta, model::set);
+        return model;
+      }
+    };
+  }
+
+  public static MlpClassificationModel load(String path) {
+    return read().load(path);
+  }
+}

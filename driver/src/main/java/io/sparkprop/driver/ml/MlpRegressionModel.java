@@ -1,0 +1,88 @@
+package io.sparkprop.driver.ml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.trainer.nn.Head;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.regression.RegressionModel;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+
+/** A fitted {@link MlpRegressor}: prediction = the network's single linear output. */
+public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegressionModel> implements MLWritable {
+  private static final long serialVersionUID = 1L;
+  private final String uid;
+  private final MlpPredictor net;
+
+  public MlpRegressionModel(String uid, NetworkSpec spec, float[] params) {
+    this(Uids.park(uid), spec, params);
+  }
+
+  private MlpRegressionModel(Uids.Parked parked, NetworkSpec spec, float[] params) {
+    super();
+    this.uid = Uids.take();
+    if (spec.head() != Head.LINEAR_SQUARED_ERROR || spec.outputSize() != 1) {
+      throw new IllegalArgumentException("a regression model needs one linear output, got " + spec);
+    }
+    this.net = new MlpPredictor(spec, params);
+  }
+
+  @Override
+  public String uid() {
+    return uid != null ? uid : Uids.pending();
+  }
+
+  public NetworkSpec network() {
+    return net.spec;
+  }
+
+  public float[] weights() {
+    return net.params();
+  }
+
+  @Override
+  public int numFeatures() {
+    return net.spec.inputSize();
+  }
+
+  @Override
+  public double predict(Vector features) {
+    return net.logits(features)[0];
+  }
+
+  @Override
+  public MlpRegressionModel copy(ParamMap extra) {
+    return copyValues(new MlpRegressionModel(uid, net.spec, net.params()), extra).setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    MlpRegressionModel self = this;
+    return new MLWriter() {
+      @Override
+      public void saveImpl(String path) {
+        ModelIo.save(self, net.spec, net.params(), path, sc().hadoopConfiguration());
+      }
+    };
+  }
+
+  public static MLReader<MlpRegressionModel> read() {
+    return new MLReader<>() {
+      @Override
+      public MlpRegressionModel load(String path) {
+        JsonNode meta = ModelIo.metadata(path, sc().hadoopConfiguration(), MlpRegressionModel.class);
+        Model m = ModelIo.weights(path, sc().hadoopConfiguration());
+        MlpRegressionModel model = new MlpRegressionModel(meta.path("uid").asText(), m.spec(), m.params());
+        ModelIo.restoreParams(model, meta, model::set);
+        return model;
+      }
+    };
+  }
+
+  public static MlpRegressionModel load(String path) {
+    return read().load(path);
+  }
+}

@@ -1,0 +1,100 @@
+package io.sparkprop.driver.ml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkprop.datasets.FeatureScaling;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.driver.model.ModelFiles;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamPair;
+import org.apache.spark.ml.param.Params;
+
+/**
+ * Saving and loading the Spark ML models: Spark's metadata JSON at {@code PATH/metadata} (so
+ * {@code PipelineModel.load} finds the class) and the weights as a Sparkprop model directory at
+ * {@code PATH/model} (docs/model-format.md).
+ */
+final class ModelIo {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ModelIo() {}
+
+  static void save(Params owner, NetworkSpec spec, float[] params, String path, Configuration conf) {
+    try {
+      ObjectNode meta = JSON.createObjectNode();
+      meta.put("class", owner.getClass().getName());
+      meta.put("timestamp", System.currentTimeMillis());
+      meta.put("sparkVersion", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+      meta.put("uid", owner.uid());
+      ObjectNode set = meta.putObject("paramMap");
+      ObjectNode defaults = meta.putObject("defaultParamMap");
+      for (scala.collection.Iterator<ParamPair<?>> it = owner.extractParamMap().toSeq().iterator(); it.hasNext();) {
+        ParamPair<?> pp = it.next();
+        @SuppressWarnings("unchecked")
+        Param<Object> p = (Param<Object>) pp.param();
+        ObjectNode target = owner.isSet(p) ? set : defaults;
+        target.set(p.name(), JSON.readTree(p.jsonEncode(pp.value())));
+      }
+      Path base = new Path(path);
+      FileSystem fs = base.getFileSystem(conf);
+      fs.setWriteChecksum(false);
+      fs.mkdirs(new Path(base, "metadata"));
+      try (OutputStream o = fs.create(new Path(base, "metadata/part-00000"), false)) {
+        o.write(JSON.writeValueAsBytes(meta));
+        o.write('\n');
+      }
+      ModelFiles.save(new Model(spec, params, identity(spec.inputSize()), null,
+          Map.of("run", owner.uid(), "sparkMlClass", owner.getClass().getName()), Map.of()), path + "/model", conf);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save " + owner.uid() + " to " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored metadata, after checking it names the expected class. */
+  static JsonNode metadata(String path, Configuration conf, Class<?> expected) {
+    Path p = new Path(path, "metadata/part-00000");
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      JsonNode meta = JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      if (!expected.getName().equals(meta.path("class").asText())) {
+        throw new IllegalArgumentException(path + " holds a " + meta.path("class").asText() + ", not a " + expected.getName());
+      }
+      return meta;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Model weights(String path, Configuration conf) {
+    return ModelFiles.load(path + "/model", conf);
+  }
+
+  /** Sets every explicitly set param of the metadata through {@code setter} (defaults stay the class's). */
+  static void restoreParams(Params target, JsonNode meta, BiConsumer<Param<Object>, Object> setter) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = meta.path("paramMap").fields(); it.hasNext();) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!target.hasParam(e.getKey())) continue; // a param of another Spark version
+      @SuppressWarnings("unchecked")
+      Param<Object> p = (Param<Object>) target.getParam(e.getKey());
+      setter.accept(p, p.jsonDecode(e.getValue().toString()));
+    }
+  }
+
+  static FeatureScaling identity(int d) {
+    float[] one = new float[d];
+    java.util.Arrays.fill(one, 1f);
+    return new FeatureScaling(FeatureScaling.Kind.NONE, new float[d], one);
+  }
+}

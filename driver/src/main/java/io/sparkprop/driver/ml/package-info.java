@@ -1,0 +1,6 @@
+/**
+ * The Spark ML API: {@link io.sparkprop.driver.ml.MlpClassifier} / {@link io.sparkprop.driver.ml.MlpClassificationModel}
+ * and {@link io.sparkprop.driver.ml.MlpRegressor} / {@link io.sparkprop.driver.ml.MlpRegressionModel}, with typed
+ * Params, Pipeline and CrossValidator support, and MLWritable/MLReadable persistence.
+ */
+package io.sparkprop.driver.ml;
