@@ -174,6 +174,16 @@ public final class DistributedTrainer {
    * returned parameters are the best seen (and become this trainer's parameters).
    */
   public FitResult fit(FitOptions options, Consumer<EpochReport> listener) {
+    return fit(options, listener, null);
+  }
+
+  /** What {@link #fit} reports after every step: the global step just taken, its sums and timings. */
+  public interface StepListener {
+    void step(long globalStep, int epoch, LossSum sums, StepStats stats);
+  }
+
+  /** As {@link #fit(FitOptions, Consumer)}, also calling {@code steps} after every step (may be null). */
+  public FitResult fit(FitOptions options, Consumer<EpochReport> listener, StepListener steps) {
     List<EpochReport> history = new ArrayList<>();
     Head head = spec.network().head();
     double best = Double.NaN;
@@ -185,7 +195,13 @@ public final class DistributedTrainer {
     int first = Math.toIntExact(state.step() / spe);
     for (int e = first; e < first + options.epochs(); e++) {
       long t0 = System.nanoTime();
-      LossSum s = epoch();
+      LossSum s = LossSum.ZERO;
+      long left = spe - state.step() % spe;
+      for (long i = 0; i < left; i++) {
+        LossSum one = step();
+        s = s.plus(one);
+        if (steps != null) steps.step(state.step(), e, one, lastStats);
+      }
       double secs = (System.nanoTime() - t0) / 1e9;
       EvalSums val = null;
       boolean evalNow = options.validation() != null && ((e - first + 1) % options.evalEvery() == 0
@@ -202,8 +218,7 @@ public final class DistributedTrainer {
           sinceBest++;
         }
       }
-      EpochReport r = new EpochReport(e, (int) Math.min(spe, s.count() > 0 ? spe : 0), state.step(), s.meanLoss(), val,
-          secs, s.count() / secs);
+      EpochReport r = new EpochReport(e, (int) left, state.step(), s.meanLoss(), val, secs, s.count() / secs);
       history.add(r);
       if (listener != null) listener.accept(r);
       if (options.patience() > 0 && sinceBest >= options.patience()) {

@@ -12,8 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Per-epoch output of a run: one human line per epoch (epoch, steps, train loss, validation
- * metric, examples/s, elapsed, ETA) and one JSON line per epoch in {@code metrics.jsonl}.
+ * Output of a run: one human line per epoch (epoch, steps, train loss, validation metric,
+ * examples/s, elapsed, ETA), a progress bar over all steps when a terminal is attached, and one
+ * JSON line per epoch (and, with output.step-metrics, per step) in {@code metrics.jsonl}.
  */
 final class RunOutput implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -22,12 +23,26 @@ final class RunOutput implements AutoCloseable {
   private final boolean classification;
   private final BufferedWriter metrics;
   private final long start = System.nanoTime();
+  private final boolean stepMetrics;
+  private final long stepsPerEpoch;
+  private final me.tongfei.progressbar.ProgressBar bar;
   private int seen;
 
-  RunOutput(String dir, PrintStream out, int epochs, boolean classification) {
+  /**
+   * @param stepsPerEpoch for the terminal progress bar, shown only when a console is attached
+   *     and output goes to the real standard output
+   */
+  RunOutput(String dir, PrintStream out, int epochs, boolean classification, boolean stepMetrics, long stepsPerEpoch) {
     this.out = out;
     this.epochs = epochs;
     this.classification = classification;
+    this.stepMetrics = stepMetrics;
+    this.stepsPerEpoch = stepsPerEpoch;
+    this.bar = System.console() != null && out == System.out
+        ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("training").setInitialMax(stepsPerEpoch * epochs)
+            .setUnit(" steps", 1).setUpdateIntervalMillis(200).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+            .build()
+        : null;
     try {
       Path d = Path.of(dir);
       Files.createDirectories(d);
@@ -35,6 +50,20 @@ final class RunOutput implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the run folder " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** After every step: advances the bar; writes a step line to metrics.jsonl when asked to. */
+  void step(long globalStep, int epoch, io.sparkprop.trainer.nn.LossSum sums, io.sparkprop.driver.StepStats stats) {
+    if (bar != null) bar.stepTo(Math.min(bar.getMax(), globalStep));
+    if (!stepMetrics) return;
+    ObjectNode j = JSON.createObjectNode();
+    j.put("step", globalStep);
+    j.put("epoch", epoch);
+    j.put("loss", sums.meanLoss());
+    j.put("examples", sums.count());
+    j.put("stepMillis", stats.wallNanos() / 1e6);
+    j.put("slowestTaskMillis", stats.maxTaskComputeNanos() / 1e6);
+    write(j);
   }
 
   void epoch(EpochReport r) {
@@ -46,8 +75,13 @@ final class RunOutput implements AutoCloseable {
       val = classification ? String.format("  val acc %.4f  val loss %.4f", r.validation().accuracy(), r.validation().meanLoss())
           : String.format("  val MSE %.5f  val MAE %.5f", r.validation().mse(), r.validation().mae());
     }
-    out.printf("epoch %3d/%d  steps %5d  train loss %.4f%s  %,.0f ex/s  elapsed %.1fs  ETA %.1fs%n", r.epoch() + 1, epochs,
+    String line = String.format("epoch %3d/%d  steps %5d  train loss %.4f%s  %,.0f ex/s  elapsed %.1fs  ETA %.1fs%n", r.epoch() + 1, epochs,
         r.steps(), r.trainLoss(), val, r.examplesPerSecond(), elapsed, eta);
+    if (bar != null) {
+      bar.setExtraMessage(String.format(" loss %.4f", r.trainLoss()));
+      System.err.print("\r\033[K"); // clear the bar's line, print the epoch line, let the bar redraw below it
+    }
+    out.println(line);
     ObjectNode j = JSON.createObjectNode();
     j.put("epoch", r.epoch());
     j.put("steps", r.steps());
@@ -64,6 +98,10 @@ final class RunOutput implements AutoCloseable {
     j.put("seconds", r.seconds());
     j.put("examplesPerSecond", r.examplesPerSecond());
     j.put("elapsedSeconds", elapsed);
+    write(j);
+  }
+
+  private void write(ObjectNode j) {
     try {
       metrics.write(JSON.writeValueAsString(j));
       metrics.newLine();
@@ -75,6 +113,7 @@ final class RunOutput implements AutoCloseable {
 
   @Override
   public void close() {
+    if (bar != null) bar.close();
     try {
       metrics.close();
     } catch (IOException e) {

@@ -124,11 +124,12 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     int epochs = cfg.integer("training.epochs", 1, 1_000_000);
-    RunOutput output = new RunOutput(cfg.string("output.dir"), out, epochs, net.head().isClassification());
+    RunOutput output = new RunOutput(cfg.string("output.dir"), out, epochs, net.head().isClassification(),
+        cfg.bool("output.step-metrics"), trainer.plan().stepsPerEpoch());
     FitResult result;
     try {
       result = trainer.fit(new FitOptions(epochs, valData, cfg.integer("training.eval-every", 1, 1 << 20),
-          cfg.integer("training.patience", 0, 1 << 20)), output::epoch);
+          cfg.integer("training.patience", 0, 1 << 20)), output::epoch, output::step);
     } finally {
       output.close();
     }

@@ -57,13 +57,15 @@ class CliTest {
   @Test
   void trainEvaluatePredict_endToEnd() throws Exception {
     String model = dir.resolve("model").toString();
-    Run t = run(quick("--set", "output.model=" + model));
+    Run t = run(quick("--set", "output.model=" + model, "--set", "output.step-metrics=true"));
     assertEquals(0, t.code(), t.out() + t.err());
     assertTrue(t.out().contains("epoch   4/4"), t.out());
     assertTrue(t.out().contains("test: accuracy"), t.out());
     List<String> metrics = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
-    assertEquals(4, metrics.size());
-    assertTrue(metrics.get(3).contains("\"validationAccuracy\""), metrics.get(3));
+    List<String> epochLines = metrics.stream().filter(l -> l.startsWith("{\"epoch\"")).toList();
+    assertEquals(4, epochLines.size());
+    assertTrue(epochLines.get(3).contains("\"validationAccuracy\""), epochLines.get(3));
+    assertEquals(4 * 16, metrics.stream().filter(l -> l.startsWith("{\"step\"")).count(), "2000 rows / batch 128 = 16 steps per epoch");
     String html = Files.readString(dir.resolve("run/report.html"));
     assertTrue(html.contains("data:image/png;base64,") && html.contains("Decision regions") && html.contains("Confusion matrix"));
     assertTrue(Files.exists(dir.resolve("model/weights.bin")));
