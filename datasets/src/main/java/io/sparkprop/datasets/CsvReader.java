@@ -33,7 +33,8 @@ public final class CsvReader {
   /**
    * @param delimiter field separator, e.g. ',' or '\t'
    * @param header whether the first line of every file names the columns
-   * @param labels label column(s): names with a header, else 0-based indices
+   * @param labels label column(s): names with a header, else 0-based indices; empty for unlabeled
+   *     data (prediction), whose targets are then all 0
    * @param features feature columns (empty: all but labels and weight)
    * @param weight weight column, or null
    * @param targets what the labels mean
@@ -49,7 +50,7 @@ public final class CsvReader {
       Objects.requireNonNull(badRows, "bad-row policy");
       labels = List.copyOf(labels);
       features = List.copyOf(features);
-      if (labels.size() != targets.columns()) {
+      if (!labels.isEmpty() && labels.size() != targets.columns()) {
         throw new IllegalArgumentException(labels.size() + " label columns " + labels + " given but "
             + targets.kind().name().toLowerCase() + " with width " + targets.width() + " needs " + targets.columns());
       }

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.util.LongAccumulator;
@@ -31,14 +32,14 @@ public final class DataFrameSource {
 
   /**
    * @param features name of the features column (default "features")
-   * @param label name of the label column (default "label")
+   * @param label name of the label column (default "label"), or null for unlabeled data
+   *     (prediction), whose targets are then all 0
    * @param weight name of the weight column, or null
    */
   public record Options(String features, String label, String weight, Targets targets, BadRows badRows)
       implements Serializable {
     public Options {
       Objects.requireNonNull(features, "features column");
-      Objects.requireNonNull(label, "label column");
       Objects.requireNonNull(targets, "targets");
       Objects.requireNonNull(badRows, "bad-row policy");
     }
@@ -60,21 +61,21 @@ public final class DataFrameSource {
   public static ExampleSet from(Dataset<Row> df, Options o) {
     StructField[] fields = df.schema().fields();
     int fi = index(df, o.features(), "features");
-    int li = index(df, o.label(), "label");
+    int li = o.label() == null ? -1 : index(df, o.label(), "label");
     int wi = o.weight() == null ? -1 : index(df, o.weight(), "weight");
     DataType ft = fields[fi].dataType();
     if (!(ft instanceof VectorUDT) && !(ft instanceof ArrayType && ((ArrayType) ft).elementType() instanceof NumericType)) {
       throw new IllegalArgumentException("features column '" + o.features() + "' has type " + ft.simpleString()
           + "; it must be a vector (e.g. from VectorAssembler) or an array of numbers");
     }
-    DataType lt = fields[li].dataType();
+    DataType lt = li < 0 ? DataTypes.DoubleType : fields[li].dataType();
     boolean scalarLabel = lt instanceof NumericType;
-    if (!scalarLabel && !(lt instanceof VectorUDT) && !(lt instanceof ArrayType)) {
+    if (li >= 0 && !scalarLabel && !(lt instanceof VectorUDT) && !(lt instanceof ArrayType)) {
       throw new IllegalArgumentException("label column '" + o.label() + "' has type " + lt.simpleString()
           + "; it must be numeric, or an array/vector for several targets"
           + (lt.simpleString().equals("string") ? " (string class labels: map them first with StringLabels)" : ""));
     }
-    if (scalarLabel && o.targets().columns() != 1) {
+    if (li >= 0 && scalarLabel && o.targets().columns() != 1) {
       throw new IllegalArgumentException("label column '" + o.label() + "' holds one number per row but the targets need "
           + o.targets().columns() + "; use an array or vector column");
     }
@@ -124,7 +125,7 @@ public final class DataFrameSource {
   /** Fills one row; null or the rule it breaks (the row is then removed). */
   static String fill(Row row, int fi, int li, int wi, int d, Targets targets, BlockBuilder b) {
     if (row.isNullAt(fi)) return "features are null";
-    if (row.isNullAt(li)) return "label is null";
+    if (li >= 0 && row.isNullAt(li)) return "label is null";
     int r = b.addRow();
     Object f = row.get(fi);
     float[] x = b.x();
@@ -164,6 +165,11 @@ public final class DataFrameSource {
       }
     }
     int tw = targets.targetWidth();
+    if (li < 0) {
+      Arrays.fill(b.y(), r * tw, r * tw + tw, 0f);
+      if (wi >= 0) b.w()[r] = 1f;
+      return null;
+    }
     double[] t = labels(row.get(li));
     if (t.length != targets.columns()) {
       b.dropLast();

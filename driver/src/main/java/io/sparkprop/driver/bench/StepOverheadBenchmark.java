@@ -35,6 +35,9 @@ public final class StepOverheadBenchmark {
 
   record Case(String name, int[] layers, int[] partitions, int rounds) {}
 
+  static final String HEADER = "| params | partitions | step ms | slowest task compute ms | overhead ms | empty job ms "
+      + "| overhead - empty ms | MLlib-style step ms | driver update ms |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
+
   public static void main(String[] args) {
     String master = args.length > 0 ? args[0] : "local[2]";
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 200;
@@ -53,19 +56,18 @@ public final class StepOverheadBenchmark {
       sc.setLogLevel("ERROR");
       System.out.printf("# step overhead: master %s, %d rounds (fewer for the large nets), warmup %d empty jobs, batch 512, java %s%n",
           master, rounds, warmup, System.getProperty("java.version"));
-      System.out.println("| params | partitions | step ms | slowest task compute ms | overhead ms | empty job ms "
-          + "| overhead - empty ms | MLlib-style step ms | driver update ms |");
-      System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+      System.out.println(HEADER);
       for (Case c : cases) {
         for (int p : c.partitions()) {
-          run(sc, c, p, warmup);
+          System.out.println(run(sc, c, p, warmup));
           warmup = Math.min(warmup, 100); // the JVM is warm after the first case
         }
       }
     }
   }
 
-  static void run(JavaSparkContext sc, Case c, int partitions, int warmup) {
+  /** One table row: the case measured interleaved with an empty job and an MLlib-style step. */
+  static String run(JavaSparkContext sc, Case c, int partitions, int warmup) {
     NetworkSpec net = NetworkSpec.of(c.layers(), Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
     int n = 8192;
     SplittableRandom r = new SplittableRandom(1);
@@ -108,10 +110,10 @@ public final class StepOverheadBenchmark {
     }
     double o = median(over);
     double e = median(emptyMs);
-    System.out.printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %+.1f | %.1f | %.1f |%n", c.name(), partitions, median(step),
-        median(compute), o, e, o - e, median(mllib), median(update));
     data.unpersist();
     empty.unpersist(false);
+    return String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f | %+.1f | %.1f | %.1f |", c.name(), partitions, median(step),
+        median(compute), o, e, o - e, median(mllib), median(update));
   }
 
   /** MLlib's shape of a step: broadcast double weights, treeAggregate shipping a zero array per task. */

@@ -37,6 +37,11 @@ final class DataLoader {
    * offset (train, validation, test) and the size.
    */
   static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions) {
+    return load(spark, cfg, path, role, partitions, false);
+  }
+
+  /** As above; {@code unlabeled} reads csv and Spark formats without label columns (targets 0), for predict. */
+  static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions, boolean unlabeled) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     NetworkSpec net = cfg.network();
     Targets targets = targets(net);
@@ -52,7 +57,8 @@ final class DataLoader {
       case "csv": {
         String w = cfg.string("data.weight-column");
         return CsvReader.read(sc, path, new CsvReader.Options(cfg.string("data.delimiter").charAt(0), cfg.bool("data.header"),
-            cfg.strings("data.label-columns"), cfg.strings("data.feature-columns"), w.isEmpty() ? null : w, targets, bad, parts));
+            unlabeled ? List.of() : cfg.strings("data.label-columns"), cfg.strings("data.feature-columns"),
+            w.isEmpty() || unlabeled ? null : w, targets, bad, parts));
       }
       case "libsvm":
         return LibSvmReader.read(sc, path, new LibSvmReader.Options(cfg.integer("data.features", 0, Integer.MAX_VALUE),
@@ -62,7 +68,8 @@ final class DataLoader {
         List<String> l = cfg.strings("data.label-columns");
         String w = cfg.string("data.weight-column");
         return DataFrameSource.read(spark, format, path, Map.of(), new DataFrameSource.Options(
-            f.isEmpty() ? "features" : f.get(0), l.isEmpty() ? "label" : l.get(0), w.isEmpty() ? null : w, targets, bad));
+            f.isEmpty() ? "features" : f.get(0), unlabeled ? null : l.isEmpty() ? "label" : l.get(0),
+            w.isEmpty() || unlabeled ? null : w, targets, bad));
       }
     }
   }

@@ -20,6 +20,10 @@ final class ModelJob {
   final TrainingSpec spec;
 
   ModelJob(SparkSession spark, String modelDir, String dataPath, List<String> sets) {
+    this(spark, modelDir, dataPath, sets, false);
+  }
+
+  ModelJob(SparkSession spark, String modelDir, String dataPath, List<String> sets, boolean unlabeled) {
     this.model = ModelFiles.load(modelDir, spark.sparkContext().hadoopConfiguration());
     String stored = model.provenance().get("config");
     if (stored == null) throw new ConfigError("model " + modelDir + " stores no config; pass every data.* key with --set");
@@ -31,7 +35,12 @@ final class ModelJob {
     }
     int partitions = cfg.integer("training.partitions", 0, 1 << 20);
     if (partitions == 0) partitions = spark.sparkContext().defaultParallelism();
-    ExampleSet set = DataLoader.load(spark, cfg, dataPath, "test", partitions);
+    String format = cfg.string("data.format");
+    if (unlabeled && !format.equals("csv") && !format.equals("parquet") && !format.equals("orc") && !format.equals("json")) {
+      throw new ConfigError("--unlabeled reads csv or Spark formats (parquet, orc, json), not data.format = " + format
+          + " (libsvm and idx always carry labels)");
+    }
+    ExampleSet set = DataLoader.load(spark, cfg, dataPath, "test", partitions, unlabeled);
     this.data = PackedData.pack(model.scaling().apply(set), model.spec(), StorageLevel.MEMORY_AND_DISK());
     this.spec = new TrainingSpec(model.spec(), io.sparkprop.trainer.nn.Init.of(io.sparkprop.trainer.nn.Init.Kind.HE_NORMAL),
         io.sparkprop.trainer.optim.Optimizer.sgd(1), 1, false, 0, cfg.integer("training.block-rows", 1, 1 << 20));

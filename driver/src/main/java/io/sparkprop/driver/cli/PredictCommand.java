@@ -42,6 +42,9 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--format", paramLabel = "csv|parquet", description = "Output format (default: csv when --output ends in .csv, else parquet)")
   String format;
 
+  @Option(names = "--unlabeled", description = "The data have no label (or weight) columns (csv, parquet, orc, json)")
+  boolean unlabeled;
+
   @Mixin ConfigOptions common = new ConfigOptions();
 
   @Override
@@ -52,7 +55,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     SparkSession spark = Sessions.open(common.master, "sparkprop predict");
     try {
-      ModelJob job = new ModelJob(spark, model, data, common.sets);
+      ModelJob job = new ModelJob(spark, model, data, common.sets, unlabeled);
       NetworkSpec net = job.model.spec();
       int k = net.outputSize();
       boolean classes = net.head() == Head.SOFTMAX_CROSS_ENTROPY;

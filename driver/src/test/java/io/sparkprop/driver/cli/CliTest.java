@@ -110,6 +110,42 @@ class CliTest {
   }
 
   @Test
+  void csvModel_predictsUnlabeledData() throws Exception {
+    Path train = dir.resolve("train.csv");
+    StringBuilder b = new StringBuilder("x,y,label\n");
+    java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+    for (int i = 0; i < 400; i++) {
+      double x = r.nextGaussian();
+      double y = r.nextGaussian();
+      b.append(x).append(',').append(y).append(',').append(x + y > 0 ? 1 : 0).append('\n');
+    }
+    Files.writeString(train, b);
+    Path unlabeled = dir.resolve("new.csv");
+    Files.writeString(unlabeled, "x,y\n2.0,2.0\n-2.0,-2.0\n");
+    String model = dir.resolve("csvmodel").toString();
+    Run t = run("train", "--master", "local[2]", "--set", "data.format=csv", "--set", "data.train=" + train, "--set",
+        "model.layers=[2, 8, 2]", "--set", "training.epochs=20", "--set", "optimizer.learning-rate=0.05", "--set",
+        "output.dir=" + dir.resolve("csvrun"), "--set", "output.model=" + model);
+    assertEquals(0, t.code(), t.out() + t.err());
+    String out = dir.resolve("scores.csv").toString();
+    Run p = run("predict", "--model", model, "--data", unlabeled.toString(), "--output", out, "--unlabeled", "--master", "local[2]");
+    assertEquals(0, p.code(), p.out() + p.err());
+    List<String> lines;
+    try (Stream<Path> parts = Files.list(Path.of(out))) {
+      lines = parts.filter(f -> f.getFileName().toString().endsWith(".csv")).flatMap(f -> {
+        try {
+          return Files.readAllLines(f).stream();
+        } catch (java.io.IOException ex) {
+          throw new java.io.UncheckedIOException(ex);
+        }
+      }).filter(l -> !l.startsWith("id")).sorted().toList();
+    }
+    assertEquals(2, lines.size());
+    assertTrue(lines.get(0).startsWith("0,1,"), lines.get(0)); // (2, 2): class 1
+    assertTrue(lines.get(1).startsWith("1,0,"), lines.get(1)); // (-2, -2): class 0
+  }
+
+  @Test
   void badConfig_exitsWith2AndNamesTheKey() {
     Run r = run(quick("--set", "optimizer.learning-rat=0.1"));
     assertEquals(2, r.code());

@@ -48,7 +48,7 @@ public final class EngineBenchmark {
   }
 
   /** Flops of one forward+backward pass over m rows, as counted above. */
-  static double flopsPerBatch(NetworkSpec spec, int m) {
+  public static double flopsPerBatch(NetworkSpec spec, int m) {
     double f = 0;
     for (int l = 0; l < spec.layers(); l++) {
       double mn = 2.0 * m * spec.size(l) * spec.size(l + 1);
@@ -57,7 +57,7 @@ public final class EngineBenchmark {
     return f;
   }
 
-  static Runnable engineStep(NetworkSpec spec, int m) {
+  public static Runnable engineStep(NetworkSpec spec, int m) {
     SplittableRandom r = new SplittableRandom(1);
     float[] x = new float[m * spec.inputSize()];
     for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
@@ -73,7 +73,7 @@ public final class EngineBenchmark {
     return () -> net.accumulateGradient(p, data, rows, m, ws, g);
   }
 
-  static Runnable gemmOnly(NetworkSpec spec, int m, BLAS blas) {
+  public static Runnable gemmOnly(NetworkSpec spec, int m, BLAS blas) {
     int layers = spec.layers();
     float[][] a = new float[layers + 1][];
     for (int l = 0; l <= layers; l++) a[l] = new float[m * spec.size(l)];
@@ -97,7 +97,7 @@ public final class EngineBenchmark {
   }
 
   /** Median seconds per call over ~seconds of calls, after a warmup of a third of that. */
-  static double measure(double seconds, Runnable body) {
+  public static double measure(double seconds, Runnable body) {
     long warmEnd = System.nanoTime() + (long) (seconds / 3 * 1e9);
     while (System.nanoTime() < warmEnd) body.run();
     double[] samples = new double[100000];

@@ -1,0 +1,379 @@
+package io.sparkprop.driver.bench;
+
+import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.datasets.FashionMnist;
+import io.sparkprop.datasets.Generators;
+import io.sparkprop.driver.DistributedTrainer;
+import io.sparkprop.driver.EpochReport;
+import io.sparkprop.driver.FitOptions;
+import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.bench.EngineBenchmark;
+import io.sparkprop.trainer.data.Examples;
+import io.sparkprop.trainer.nn.Blas;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The benchmark suite (bin/bench): where Sparkprop stands against Spark MLlib and the hardware.
+ * Sections: time to accuracy on Fashion-MNIST beside MLlib's MultilayerPerceptronClassifier
+ * (same architecture, L-BFGS), engine GFLOP/s against sgemm, per-step overhead against an empty
+ * job and an MLlib-style step, and epoch time and cached memory against rows. Prints Markdown,
+ * writes it between the markers of {@code docs/benchmarks.md} and draws docs/time-to-accuracy.png.
+ *
+ * <p>Usage: {@code BenchmarkSuite [--quick] [--out docs]}. Quick mode (a few minutes) runs
+ * smaller versions of every section; the full run fits in about 15 minutes on two cores.
+ */
+public final class BenchmarkSuite {
+  private BenchmarkSuite() {}
+
+  record Point(double seconds, double accuracy) {}
+
+  record Curve(String system, List<Point> points, double secondsPerPass, String unit) {
+    /** The first sampled time at or above acc (an upper bound on the true time); NaN if never. */
+    double timeTo(double acc) {
+      for (Point p : points) if (p.accuracy() >= acc) return p.seconds();
+      return Double.NaN;
+    }
+
+    /** The last sampled time below acc before it was reached (a lower bound); 0 if reached at the first sample. */
+    double lastBelow(double acc) {
+      double below = 0;
+      for (Point p : points) {
+        if (p.accuracy() >= acc) return below;
+        below = p.seconds();
+      }
+      return Double.NaN;
+    }
+
+    /** Linear interpolation of the crossing between the samples that bracket it; NaN if never reached. */
+    double interpolated(double acc) {
+      Point prev = new Point(0, 0);
+      for (Point p : points) {
+        if (p.accuracy() >= acc) {
+          double f = (acc - prev.accuracy()) / (p.accuracy() - prev.accuracy());
+          return prev.seconds() + Math.max(0, Math.min(1, f)) * (p.seconds() - prev.seconds());
+        }
+        prev = p;
+      }
+      return Double.NaN;
+    }
+
+    /** "lower-upper" seconds (curves are sampled, not continuous), or "not reached". */
+    String bracket(double acc) {
+      double hi = timeTo(acc);
+      return Double.isNaN(hi) ? "not reached (best " + String.format("%.4f", best()) + ")" : String.format("%.1f-%.1f", lastBelow(acc), hi);
+    }
+
+    double best() {
+      return points.stream().mapToDouble(Point::accuracy).max().orElse(Double.NaN);
+    }
+  }
+
+  public static void main(String[] args) throws IOException {
+    boolean quick = List.of(args).contains("--quick");
+    String out = "docs";
+    for (int i = 0; i + 1 < args.length; i++) if (args[i].equals("--out")) out = args[i + 1];
+    outDir = out;
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("sparkprop-benchmarks")
+        .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false")
+        .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1").getOrCreate();
+    spark.sparkContext().setLogLevel("ERROR");
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    StringBuilder md = new StringBuilder();
+    md.append("# Benchmark suite results\n\n")
+        .append("Command: `bin/bench").append(quick ? " --quick" : "").append("` (main class `io.sparkprop.driver.bench.BenchmarkSuite`). ")
+        .append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+        .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")
+        .append(System.getProperty("java.version")).append(", Spark ").append(spark.version()).append(", BLAS ")
+        .append(Blas.describe()).append(", local[2]. Date: ").append(LocalDate.now()).append(".\n\n");
+    long t0 = System.nanoTime();
+
+    section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
+    List<Curve> curves = timeToAccuracy(spark, sc, quick);
+    md.append("Training time excludes JVM start, data loading and the per-epoch test evaluation; one throwaway epoch warms the JVM\n")
+        .append("first (for all systems). Sparkprop rows run the shipped\n")
+        .append("`conf/fashion-mnist.conf` (ReLU, Adam, batch 1024) and the same with sigmoid hidden layers (MLlib's only choice);\n")
+        .append("MLlib runs `MultilayerPerceptronClassifier` (L-BFGS, its default, block size 128) once per iteration budget, each from scratch.\n\n")
+        .append("Accuracy is sampled at the end of every Sparkprop epoch and of every MLlib run, so a time to accuracy is the bracket\n")
+        .append("between the last sample below it and the first at or above it.\n\n")
+        .append("| system | time to 0.855 s | time to 0.88 s | best test accuracy | seconds per epoch / L-BFGS iteration |\n")
+        .append("| --- | ---: | ---: | ---: | ---: |\n");
+    for (Curve c : curves) {
+      md.append(String.format("| %s | %s | %s | %.4f | %.2f per %s |%n", c.system(), c.bracket(0.855), c.bracket(0.88), c.best(),
+          c.secondsPerPass(), c.unit()));
+    }
+    md.append("\nEvery sample (training seconds, test accuracy):\n\n");
+    for (Curve c : curves) {
+      md.append("- ").append(c.system()).append(": ");
+      md.append(String.join(", ", c.points().stream().map(p -> String.format("%.1f s %.4f", p.seconds(), p.accuracy())).toList()));
+      md.append('\n');
+    }
+    Curve ours = curves.get(0);
+    Curve mllib = curves.get(curves.size() - 1);
+    double oursHi = ours.timeTo(0.855);
+    double mlLo = mllib.lastBelow(0.855);
+    double mlHi = mllib.timeTo(0.855);
+    String speedup = Double.isNaN(mlHi) ? "MLlib did not reach 0.855 in this run"
+        : String.format("MLlib took %.1f-%.1f s, Sparkprop at most %.1f s: at least %.0fx sooner, %.0fx by linear interpolation "
+            + "between samples (%.1f s vs %.1f s)", mlLo, mlHi, oursHi, mlLo / oursHi,
+            mllib.interpolated(0.855) / ours.interpolated(0.855), mllib.interpolated(0.855), ours.interpolated(0.855));
+    md.append(String.format("%nTargets: the shipped config reaches 0.88 within 15 s of training: **%s** (at most %s s). "
+        + "It reaches 0.855 at least 20x sooner than MLlib: **%s** (%s).%n%n",
+        ours.timeTo(0.88) <= 15 ? "met" : "missed", fmt(ours.timeTo(0.88)),
+        Double.isNaN(mlHi) ? "undecided" : mlLo / oursHi >= 20 ? "met" : mlHi / oursHi >= 20 ? "undecided within the sampling" : "missed",
+        speedup));
+    String chart = chart(curves, out);
+    md.append("![test accuracy against training seconds](").append(chart).append(")\n\n");
+
+    section(md, "2. Engine: forward+backward GFLOP/s against sgemm of the same shapes (one thread, this JVM's BLAS)");
+    md.append("| batch | engine fwd+bwd GFLOP/s | sgemm same shapes GFLOP/s | engine / sgemm | ms per batch |\n| ---: | ---: | ---: | ---: | ---: |\n");
+    io.sparkprop.trainer.nn.NetworkSpec net = io.sparkprop.trainer.nn.NetworkSpec.of(new int[] {784, 256, 128, 10},
+        io.sparkprop.trainer.nn.Activation.RELU, io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY);
+    for (int m : quick ? new int[] {256, 1024} : new int[] {64, 256, 1024, 2048}) {
+      double flops = EngineBenchmark.flopsPerBatch(net, m);
+      double eng = EngineBenchmark.measure(quick ? 0.5 : 1.5, EngineBenchmark.engineStep(net, m));
+      double gemm = EngineBenchmark.measure(quick ? 0.5 : 1.5, EngineBenchmark.gemmOnly(net, m, Blas.get()));
+      md.append(String.format("| %d | %.1f | %.1f | %.0f%% | %.2f |%n", m, flops / eng / 1e9, flops / gemm / 1e9, 100 * gemm / eng, eng * 1e3));
+    }
+    md.append("\nThe JDK-vector and pure-Java fallbacks need JVMs of their own: `bin/bench-engine` (docs/benchmarks.md).\n\n");
+
+    section(md, "3. Per-step overhead against an empty job and an MLlib-style step");
+    md.append(StepOverheadBenchmark.HEADER).append('\n');
+    List<StepOverheadBenchmark.Case> cases = new ArrayList<>();
+    cases.add(new StepOverheadBenchmark.Case("235k", new int[] {784, 256, 128, 10}, new int[] {2, 8, 32}, quick ? 40 : 120));
+    if (!quick) {
+      cases.add(new StepOverheadBenchmark.Case("2.4M", new int[] {784, 2048, 384, 10}, new int[] {2, 8, 32}, 20));
+      cases.add(new StepOverheadBenchmark.Case("24M", new int[] {784, 4096, 4096, 1024, 10}, new int[] {2}, 5));
+    }
+    int warm = quick ? 200 : 1000;
+    for (StepOverheadBenchmark.Case c : cases) {
+      for (int p : c.partitions()) {
+        md.append(StepOverheadBenchmark.run(sc, c, p, warm)).append('\n');
+        warm = 100;
+      }
+    }
+    md.append("\nThe same with executors in JVMs of their own: section 3b.\n\n");
+
+    section(md, "4. Scale: epoch time and cached memory against rows (teacher-network data, 784 features)");
+    md.append("Batch 1024, 2 partitions, the fashion-mnist config's network and optimizer; the epoch timed is the rest of epoch 0 after 5 warm-up steps.\n\n");
+    md.append("| rows | cached MB | bytes per row | epoch s | us per row | vs smallest |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    double first = Double.NaN;
+    for (long rows : quick ? new long[] {60_000, 250_000} : new long[] {60_000, 250_000, 1_000_000}) {
+      ExampleSet s = Generators.teacher(sc, rows, 784, 64, 10, false, 2, 1); // one partition per core
+      JobConfig cfg = JobConfig.load(new File("conf/fashion-mnist.conf"), List.of());
+      PackedData d = PackedData.pack(s, cfg.network(), StorageLevel.MEMORY_AND_DISK());
+      TrainingSpec spec = cfg.trainingSpec((rows + 1023) / 1024);
+      DistributedTrainer t = new DistributedTrainer(sc, spec, d, "scale-" + rows);
+      for (int w = 0; w < 5; w++) t.step(); // warm the executors' buffers and the JIT for this shape
+      long e0 = System.nanoTime();
+      long before = t.stepCount();
+      io.sparkprop.trainer.nn.LossSum done = t.epoch();
+      double secs = (System.nanoTime() - e0) / 1e9;
+      double perRow = secs / done.count() * 1e6;
+      if (t.stepCount() - before < 1) throw new IllegalStateException("no steps timed");
+      if (Double.isNaN(first)) first = perRow;
+      md.append(String.format("| %,d | %.0f | %d | %.1f | %.1f | %.2fx |%n", rows, d.bytes() / 1e6, d.bytes() / rows, secs, perRow, perRow / first));
+      d.unpersist();
+    }
+    md.append("\nTarget: time per row flat within 1.2x; memory per row near 4 x 784 = 3136 bytes (plus 4 for the label).\n\n");
+    spark.stop();
+
+    section(md, "3b. Per-step overhead in local-cluster[2,1,2048] (two executors in JVMs of their own)");
+    md.append(localCluster(quick));
+    md.append(String.format("%nWhole suite: %.0f s.%n", (System.nanoTime() - t0) / 1e9));
+    save(md);
+    System.out.print(md);
+  }
+
+  static final String BEGIN = "<!-- benchmark suite: begin (bin/bench rewrites this part) -->";
+  static final String END = "<!-- benchmark suite: end -->";
+
+  /** The page with the region between the markers replaced by {@code section} (appended when absent). */
+  static String replaceSuiteSection(String page, String section) {
+    String block = BEGIN + "\n" + section.replaceFirst("^# Benchmark suite results", "## Latest benchmark suite results") + END;
+    int b = page.indexOf(BEGIN);
+    int e = page.indexOf(END);
+    if (b >= 0 && e > b) return page.substring(0, b) + block + page.substring(e + END.length());
+    return page + "\n" + block + "\n";
+  }
+
+  /**
+   * The 235k overhead rows with executors in separate JVMs. Needs SPARK_HOME (a folder with
+   * jars/), SPARK_SCALA_VERSION and SPARK_LOCAL_IP, which bin/bench exports; executors get this
+   * JVM's class path.
+   */
+  static String localCluster(boolean quick) {
+    if (System.getenv("SPARK_HOME") == null) {
+      return "Skipped: SPARK_HOME is not set (bin/bench sets it).\n\n";
+    }
+    SparkSession cluster = SparkSession.builder().master("local-cluster[2,1,2048]").appName("sparkprop-benchmarks-cluster")
+        .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false")
+        .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+        .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1").config("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
+        .getOrCreate();
+    cluster.sparkContext().setLogLevel("ERROR");
+    try {
+      JavaSparkContext sc = JavaSparkContext.fromSparkContext(cluster.sparkContext());
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (sc.sc().getExecutorIds().size() < 2) {
+        if (System.nanoTime() > deadline) {
+          return "Skipped: the two executors did not register within 60 s (see SPARK_HOME/work/*/*/stderr).\n\n";
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return "Interrupted.\n\n";
+        }
+      }
+      StringBuilder b = new StringBuilder(StepOverheadBenchmark.HEADER).append('\n');
+      StepOverheadBenchmark.Case c = new StepOverheadBenchmark.Case("235k", new int[] {784, 256, 128, 10}, new int[] {2, 8},
+          quick ? 30 : 100);
+      int warm = quick ? 200 : 500;
+      for (int p : c.partitions()) {
+        b.append(StepOverheadBenchmark.run(sc, c, p, warm)).append('\n');
+        warm = 100;
+      }
+      return b.append('\n').toString();
+    } finally {
+      cluster.stop();
+    }
+  }
+
+  static List<Curve> timeToAccuracy(SparkSession spark, JavaSparkContext sc, boolean quick) {
+    List<Curve> curves = new ArrayList<>();
+    JobConfig cfg = JobConfig.load(new File("conf/fashion-mnist.conf"), List.of());
+    ExampleSet trainSet = FashionMnist.train(sc, FashionMnist.DEFAULT_DIR, 2);
+    ExampleSet testSet = FashionMnist.test(sc, FashionMnist.DEFAULT_DIR, 2);
+    PackedData train = PackedData.pack(trainSet, cfg.network(), StorageLevel.MEMORY_AND_DISK());
+    PackedData test = PackedData.pack(testSet, cfg.network(), StorageLevel.MEMORY_AND_DISK());
+    int epochs = cfg.integer("training.epochs", 1, 1000);
+    // warm the JVM (JIT, Spark's first jobs, executor buffers) before anything is timed: one
+    // throwaway epoch; MLlib below runs in the same warm JVM
+    new DistributedTrainer(sc, cfg.trainingSpec((train.rows() + 1023) / 1024), train, "warmup").epoch();
+    curves.add(sparkprop(sc, cfg.with("training.epochs", Integer.toString(epochs)), train, test, "Sparkprop, shipped config (ReLU, Adam)"));
+    JobConfig sig = cfg.with("model.activation", "sigmoid").with("model.init", "xavier-normal").with("optimizer.learning-rate", "0.004")
+        .with("training.epochs", Integer.toString(epochs));
+    curves.add(sparkprop(sc, sig, train, test, "Sparkprop, sigmoid hidden layers"));
+    train.unpersist();
+    test.unpersist();
+
+    Dataset<Row> mTrain = frame(spark, trainSet).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> mTest = frame(spark, testSet).persist(StorageLevel.MEMORY_AND_DISK());
+    mTrain.count();
+    mTest.count();
+    List<Point> points = new ArrayList<>();
+    double perIter = Double.NaN;
+    for (int iters : quick ? new int[] {10, 20} : new int[] {25, 50, 100, 150, 200}) {
+      long t0 = System.nanoTime();
+      MultilayerPerceptronClassificationModel m = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 256, 128, 10})
+          .setMaxIter(iters).setSeed(1).setBlockSize(128).fit(mTrain);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      double acc = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(m.transform(mTest));
+      points.add(new Point(secs, acc));
+      perIter = secs / iters;
+      System.err.printf("MLlib %d iterations: %.1f s, test accuracy %.4f%n", iters, secs, acc);
+    }
+    curves.add(new Curve("Spark MLlib MultilayerPerceptronClassifier (sigmoid, L-BFGS)", points, perIter, "iteration"));
+    mTrain.unpersist();
+    mTest.unpersist();
+    return curves;
+  }
+
+  static Curve sparkprop(JavaSparkContext sc, JobConfig cfg, PackedData train, PackedData test, String name) {
+    int batch = cfg.integer("training.batch-size", 1, Integer.MAX_VALUE);
+    TrainingSpec spec = cfg.trainingSpec((train.rows() + batch - 1) / batch);
+    DistributedTrainer t = new DistributedTrainer(sc, spec, train, name);
+    List<Point> points = new ArrayList<>();
+    double[] total = {0};
+    t.fit(new FitOptions(cfg.integer("training.epochs", 1, 1000), test, 1, 0), (EpochReport r) -> {
+      total[0] += r.seconds();
+      points.add(new Point(total[0], r.validation().accuracy()));
+      System.err.printf("%s epoch %d: %.1f s, test accuracy %.4f%n", name, r.epoch() + 1, total[0], r.validation().accuracy());
+    });
+    return new Curve(name, points, total[0] / points.size(), "epoch");
+  }
+
+  /** The packed examples as MLlib's (features: dense vector of doubles, label: double). */
+  static Dataset<Row> frame(SparkSession spark, ExampleSet set) {
+    int d = set.features();
+    JavaRDD<Row> rows = set.blocks().flatMap((Examples e) -> {
+      List<Row> out = new ArrayList<>(e.rows());
+      for (int r = 0; r < e.rows(); r++) {
+        double[] x = new double[d];
+        for (int i = 0; i < d; i++) x[i] = e.x()[r * d + i];
+        out.add(RowFactory.create(Vectors.dense(x), (double) e.y()[r]));
+      }
+      return out.iterator();
+    });
+    StructType schema = new StructType(new StructField[] {new StructField("features", new VectorUDT(), false, Metadata.empty()),
+        DataTypes.createStructField("label", DataTypes.DoubleType, false)});
+    return spark.createDataFrame(rows, schema);
+  }
+
+  static String chart(List<Curve> curves, String out) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYChart c = new XYChartBuilder().width(900).height(500).title("Fashion-MNIST: test accuracy against training time (local[2])")
+        .xAxisTitle("training seconds").yAxisTitle("test accuracy").build();
+    c.getStyler().setYAxisMin(0.6).setYAxisMax(0.92);
+    c.getStyler().setXAxisLogarithmic(true);
+    for (Curve cv : curves) {
+      c.addSeries(cv.system(), cv.points().stream().mapToDouble(Point::seconds).toArray(),
+          cv.points().stream().mapToDouble(p -> Math.max(0.6, p.accuracy())).toArray()).setMarker(SeriesMarkers.CIRCLE);
+    }
+    Files.createDirectories(Path.of(out));
+    BitmapEncoder.saveBitmap(c, Path.of(out, "time-to-accuracy").toString(), BitmapEncoder.BitmapFormat.PNG);
+    return "time-to-accuracy.png";
+  }
+
+  static String fmt(double s) {
+    return Double.isNaN(s) ? "not reached" : String.format("%.1f", s);
+  }
+
+  private static String outDir = "docs";
+
+  /** Starts a section, first saving everything measured so far (a later failure keeps it). */
+  private static void section(StringBuilder md, String title) {
+    save(md);
+    md.append("## ").append(title).append("\n\n");
+    System.err.println("== " + title);
+  }
+
+  private static void save(StringBuilder md) {
+    try {
+      Files.createDirectories(Path.of(outDir));
+      Path page = Path.of(outDir, "benchmarks.md");
+      String existing = Files.exists(page) ? Files.readString(page) : "# Benchmarks\n";
+      Files.writeString(page, replaceSuiteSection(existing, md.toString()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
