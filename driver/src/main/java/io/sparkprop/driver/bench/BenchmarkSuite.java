@@ -117,8 +117,10 @@ public final class BenchmarkSuite {
 
     section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
     List<Curve> curves = timeToAccuracy(spark, sc, quick);
-    md.append("Training time excludes JVM start, data loading and the per-epoch test evaluation; one throwaway epoch warms the JVM\n")
-        .append("first (for all systems). Sparkprop rows run the shipped\n")
+    md.append("Training time excludes JVM start, data loading and the per-epoch test evaluation. The \"fresh JVM\" row is the first\n")
+        .append("run after start (what `bin/sparkprop` users see: Spark's job path is cold, ~25 ms per step instead of ~13); then 1000\n")
+        .append("empty jobs warm the JVM and every other row, MLlib's included, runs warm; the targets are judged on the warm rows.\n")
+        .append("Sparkprop rows run the shipped\n")
         .append("`conf/fashion-mnist.conf` (ReLU, Adam, batch 1024) and the same with sigmoid hidden layers (MLlib's only choice);\n")
         .append("MLlib runs `MultilayerPerceptronClassifier` (L-BFGS, its default, block size 128) once per iteration budget, each from scratch.\n\n")
         .append("Accuracy is sampled at the end of every Sparkprop epoch and of every MLlib run, so a time to accuracy is the bracket\n")
@@ -275,13 +277,17 @@ public final class BenchmarkSuite {
     PackedData train = PackedData.pack(trainSet, cfg.network(), StorageLevel.MEMORY_AND_DISK());
     PackedData test = PackedData.pack(testSet, cfg.network(), StorageLevel.MEMORY_AND_DISK());
     int epochs = cfg.integer("training.epochs", 1, 1000);
-    // warm the JVM (JIT, Spark's first jobs, executor buffers) before anything is timed: one
-    // throwaway epoch; MLlib below runs in the same warm JVM
-    new DistributedTrainer(sc, cfg.trainingSpec((train.rows() + 1023) / 1024), train, "warmup").epoch();
-    curves.add(sparkprop(sc, cfg.with("training.epochs", Integer.toString(epochs)), train, test, "Sparkprop, shipped config (ReLU, Adam)"));
+    // What a user of bin/sparkprop sees: the first run in a fresh JVM, whose Spark job path is cold.
+    curves.add(sparkprop(sc, cfg, train, test, "Sparkprop, shipped config, fresh JVM (first 600 jobs)"));
+    // Then the JVM is warmed the way the issue measures the floor (an empty job costs 20-30 ms for
+    // the first ~1000 jobs, ~6-10 ms after): 1000 empty jobs. Every row below, MLlib's included, runs warm.
+    JavaRDD<Integer> empty = sc.parallelize(java.util.Arrays.asList(1, 2), 2).cache();
+    for (int i = 0; i < 1000; i++) empty.count();
+    empty.unpersist(false);
+    curves.add(0, sparkprop(sc, cfg, train, test, "Sparkprop, shipped config (ReLU, Adam)"));
     JobConfig sig = cfg.with("model.activation", "sigmoid").with("model.init", "xavier-normal").with("optimizer.learning-rate", "0.004")
         .with("training.epochs", Integer.toString(epochs));
-    curves.add(sparkprop(sc, sig, train, test, "Sparkprop, sigmoid hidden layers"));
+    curves.add(1, sparkprop(sc, sig, train, test, "Sparkprop, sigmoid hidden layers"));
     train.unpersist();
     test.unpersist();
 
