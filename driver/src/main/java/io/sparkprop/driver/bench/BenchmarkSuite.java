@@ -9,7 +9,6 @@ import io.sparkprop.driver.FitOptions;
 import io.sparkprop.driver.PackedData;
 import io.sparkprop.driver.config.JobConfig;
 import io.sparkprop.trainer.TrainingSpec;
-import io.sparkprop.trainer.bench.EngineBenchmark;
 import io.sparkprop.trainer.data.Examples;
 import io.sparkprop.trainer.nn.Blas;
 import java.io.File;

@@ -1,2 +1,2 @@
-/** Benchmarks of the distributed loop; they print Markdown tables. */
+/** Benchmarks (engine against sgemm, per-step overhead, data generation, the whole suite); they print Markdown tables. */
 package io.sparkprop.driver.bench;

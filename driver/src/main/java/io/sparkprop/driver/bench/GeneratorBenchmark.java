@@ -1,4 +1,4 @@
-package io.sparkprop.datasets.bench;
+package io.sparkprop.driver.bench;
 
 import io.sparkprop.datasets.ExampleSet;
 import io.sparkprop.datasets.Generators;

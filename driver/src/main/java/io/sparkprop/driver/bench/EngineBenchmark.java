@@ -1,4 +1,4 @@
-package io.sparkprop.trainer.bench;
+package io.sparkprop.driver.bench;
 
 import dev.ludovic.netlib.blas.BLAS;
 import io.sparkprop.trainer.data.Examples;

@@ -1,2 +1,0 @@
-/** Benchmarks of the data sources; they print Markdown tables. */
-package io.sparkprop.datasets.bench;

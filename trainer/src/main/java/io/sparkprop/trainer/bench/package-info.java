@@ -1,2 +1,0 @@
-/** Benchmarks of the engine alone (no Spark); they print Markdown tables. */
-package io.sparkprop.trainer.bench;
