@@ -58,11 +58,6 @@ public final class CsvReader {
         throw new IllegalArgumentException("delimiter " + (int) delimiter + " cannot separate CSV fields");
       }
     }
-
-    /** Comma-separated with a header, one class-label column, every other column a feature. */
-    public static Options classification(String labelColumn, int classes) {
-      return new Options(',', true, List.of(labelColumn), List.of(), null, Targets.classes(classes), BadRows.FAIL, 2);
-    }
   }
 
   /** Resolved column positions, shipped to the tasks. */

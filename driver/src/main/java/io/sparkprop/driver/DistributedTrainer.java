@@ -56,6 +56,7 @@ public final class DistributedTrainer {
   private final OptimizerState state;
   private final String runName;
   private final String jobGroup;
+  private final float[] gradSum; // the driver's gradient sum, reused by every step
   private StepStats lastStats;
 
   /** Starts from the spec's seeded initial weights. */
@@ -81,6 +82,7 @@ public final class DistributedTrainer {
     }
     this.plan = spec.plan(data.rows());
     this.params = params.clone();
+    this.gradSum = new float[params.length];
     this.state = OptimizerState.restore(state.step(), state.snapshot());
     this.jobGroup = "sparkprop-" + runName + "-" + UUID.randomUUID();
   }
@@ -109,14 +111,17 @@ public final class DistributedTrainer {
     sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
     sc.setJobDescription(runName + ": epoch " + epoch + " step " + k + " (global step " + t + ")");
     Broadcast<float[]> bc = sc.sc().broadcast(params, PARAMS_TAG);
-    OrderedSum sum = new OrderedSum(data.partitions());
+    OrderedSum sum = new OrderedSum(data.partitions(), gradSum);
     try {
       sc.sc().runJob(data.rdd().rdd(), new PartitionGradient(bc, spec, plan, epoch, k), sum, STEP_TAG);
     } finally {
       bc.destroy();
     }
     float[] g = sum.grad();
-    if (g == null) g = new float[params.length]; // an empty batch: weight 0, no update
+    if (g == null) { // an empty batch: weight 0, no update
+      g = gradSum;
+      java.util.Arrays.fill(g, 0f);
+    }
     long t1 = System.nanoTime();
     spec.optimizer().stepFromSum(params, g, sum.weight(), state);
     long t2 = System.nanoTime();

@@ -12,6 +12,7 @@ import scala.runtime.BoxedUnit;
 final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   private final byte[][] pending;
   private int next;
+  private final float[] acc;
   private float[] grad;
   private double loss;
   private double weight;
@@ -19,7 +20,16 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   private long maxComputeNanos;
 
   OrderedSum(int partitions) {
+    this(partitions, null);
+  }
+
+  /**
+   * @param acc the buffer the sum is written into (overwritten, reused across steps by the
+   *     caller), or null to allocate one on the first contribution
+   */
+  OrderedSum(int partitions, float[] acc) {
     this.pending = new byte[partitions][];
+    this.acc = acc;
   }
 
   @Override
@@ -40,8 +50,12 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
     count += r.count;
     if (r.grad == null) return;
     if (grad == null) {
-      grad = new float[r.grad.remaining()]; // the first contribution is taken as is: with one
-      r.grad.get(grad);                     // partition, bitwise the local sum
+      int n = r.grad.remaining();
+      if (acc != null && acc.length != n) {
+        throw new IllegalStateException("a partition returned " + n + " gradient values, expected " + acc.length);
+      }
+      grad = acc != null ? acc : new float[n]; // the first contribution is copied as is: with one
+      r.grad.get(grad);                       // partition, bitwise the local sum
       return;
     }
     float[] g = grad;

@@ -24,7 +24,6 @@ final class RunOutput implements AutoCloseable {
   private final BufferedWriter metrics;
   private final long start = System.nanoTime();
   private final boolean stepMetrics;
-  private final long stepsPerEpoch;
   private final me.tongfei.progressbar.ProgressBar bar;
   private int seen;
 
@@ -37,7 +36,6 @@ final class RunOutput implements AutoCloseable {
     this.epochs = epochs;
     this.classification = classification;
     this.stepMetrics = stepMetrics;
-    this.stepsPerEpoch = stepsPerEpoch;
     this.bar = System.console() != null && out == System.out
         ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("training").setInitialMax(stepsPerEpoch * epochs)
             .setUnit(" steps", 1).setUpdateIntervalMillis(200).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
-import com.typesafe.config.ConfigValue;
 import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.nn.Activation;
 import io.sparkprop.trainer.nn.Head;
@@ -67,10 +66,10 @@ public final class JobConfig {
       String value = o.substring(eq + 1).trim();
       Config one;
       try {
-        one = ConfigFactory.parseString(quoteKey(key) + " = " + value);
+        one = ConfigFactory.parseString(key + " = " + value);
       } catch (ConfigException e) {
         try {
-          one = ConfigFactory.parseString(quoteKey(key) + " = " + ConfigValueQuote.quote(value));
+          one = ConfigFactory.parseString(key + " = " + ConfigValueQuote.quote(value));
         } catch (ConfigException e2) {
           throw new ConfigError("--set " + o + ": cannot parse the value: " + e.getMessage());
         }
@@ -100,10 +99,6 @@ public final class JobConfig {
     return ConfigValueQuote.quote(s);
   }
 
-  private static String quoteKey(String key) {
-    return key; // keys are dotted paths of [a-z0-9-] segments; unknown ones are reported below
-  }
-
   static Config defaults() {
     StringBuilder b = new StringBuilder();
     for (Key k : Keys.ALL) {
@@ -114,9 +109,7 @@ public final class JobConfig {
 
   private static void checkKnown(Config c, String where) {
     Set<String> known = Keys.ALL.stream().map(Key::name).collect(Collectors.toSet());
-    for (Map.Entry<String, ConfigValue> e : new TreeSet<>(c.entrySet().stream().map(Map.Entry::getKey)
-        .collect(Collectors.toSet())).stream().map(k -> Map.entry(k, c.getValue(k))).collect(Collectors.toList())) {
-      String key = e.getKey();
+    for (String key : new TreeSet<>(c.entrySet().stream().map(Map.Entry::getKey).collect(Collectors.toSet()))) {
       if (!known.contains(key)) {
         throw new ConfigError("unknown key '" + key + "'" + where + "; did you mean '" + nearest(key, known) + "'?"
             + " (docs/configuration.md lists every key)");
@@ -345,11 +338,6 @@ public final class JobConfig {
     integer("data.generator.features", 1, 1 << 20);
     integer("data.generator.classes", 1, 1 << 20);
     integer("data.generator.hidden", 1, 1 << 20);
-  }
-
-  /** The effective configuration as HOCON/JSON text (for logs and the model file). */
-  public String render() {
-    return config.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(true));
   }
 
   /** The effective configuration as a JSON object string without formatting. */

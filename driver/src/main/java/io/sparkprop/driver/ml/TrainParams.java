@@ -14,7 +14,6 @@ import io.sparkprop.trainer.nn.NetworkSpec;
 import io.sparkprop.trainer.optim.LrSchedule;
 import io.sparkprop.trainer.optim.Optimizer;
 import java.util.Arrays;
-import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -131,9 +130,5 @@ final class TrainParams {
     } finally {
       packed.unpersist();
     }
-  }
-
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }

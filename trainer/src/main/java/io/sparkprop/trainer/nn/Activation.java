@@ -100,7 +100,7 @@ public final class Activation implements Serializable {
       case LEAKY_RELU: return z > 0 ? z : slope * z;
       case IDENTITY: return z;
       case SOFTPLUS: return (float) softplus(z);
-      case GELU: return 0.5f * z * (1f + (float) Math.tanh(GELU_S * (z + GELU_C * z * z * z)));
+      case GELU: return gelu(z);
       default: throw new AssertionError(kind);
     }
   }
@@ -114,14 +114,18 @@ public final class Activation implements Serializable {
       case LEAKY_RELU: return z > 0 ? 1f : slope;
       case IDENTITY: return 1f;
       case SOFTPLUS: return sigmoid(z);
-      case GELU: {
-        float u = GELU_S * (z + GELU_C * z * z * z);
-        float t = (float) Math.tanh(u);
-        float sech2 = 1f - t * t;
-        return 0.5f * (1f + t) + 0.5f * z * sech2 * GELU_S * (1f + 3f * GELU_C * z * z);
-      }
+      case GELU: return geluDerivative(z);
       default: throw new AssertionError(kind);
     }
+  }
+
+  private static float gelu(float z) {
+    return 0.5f * z * (1f + (float) Math.tanh(GELU_S * (z + GELU_C * z * z * z)));
+  }
+
+  private static float geluDerivative(float z) {
+    float t = (float) Math.tanh(GELU_S * (z + GELU_C * z * z * z));
+    return 0.5f * (1f + t) + 0.5f * z * (1f - t * t) * GELU_S * (1f + 3f * GELU_C * z * z);
   }
 
   /** a[off..off+n) = f(z[off..off+n)). */
@@ -137,8 +141,20 @@ public final class Activation implements Serializable {
       case SIGMOID:
         for (int i = off; i < end; i++) a[i] = sigmoid(z[i]);
         return;
+      case TANH:
+        for (int i = off; i < end; i++) a[i] = (float) Math.tanh(z[i]);
+        return;
+      case LEAKY_RELU:
+        for (int i = off; i < end; i++) a[i] = z[i] > 0 ? z[i] : slope * z[i];
+        return;
+      case SOFTPLUS:
+        for (int i = off; i < end; i++) a[i] = (float) softplus(z[i]);
+        return;
+      case GELU:
+        for (int i = off; i < end; i++) a[i] = gelu(z[i]);
+        return;
       default:
-        for (int i = off; i < end; i++) a[i] = value(z[i]);
+        throw new AssertionError(kind);
     }
   }
 
@@ -157,8 +173,17 @@ public final class Activation implements Serializable {
       case TANH:
         for (int i = off; i < end; i++) d[i] *= 1f - a[i] * a[i];
         return;
+      case LEAKY_RELU:
+        for (int i = off; i < end; i++) d[i] = z[i] > 0 ? d[i] : slope * d[i];
+        return;
+      case SOFTPLUS:
+        for (int i = off; i < end; i++) d[i] *= sigmoid(z[i]);
+        return;
+      case GELU:
+        for (int i = off; i < end; i++) d[i] *= geluDerivative(z[i]);
+        return;
       default:
-        for (int i = off; i < end; i++) d[i] *= derivative(z[i], a[i]);
+        throw new AssertionError(kind);
     }
   }
 

@@ -60,14 +60,4 @@ public final class Workspace {
   public int capacity() {
     return capacity;
   }
-
-  /** Bytes held, for logging and sizing executors. */
-  public long bytes() {
-    long n = deltaA.length * 2L + targets.length + weights.length + ones.length + act[0].length;
-    for (int l = 0; l < pre.length; l++) {
-      n += pre[l].length;
-      if (act[l + 1] != pre[l]) n += act[l + 1].length;
-    }
-    return n * 4;
-  }
 }
