@@ -74,7 +74,7 @@ public final class CsvReader {
     LongAccumulator dropped = sc.sc().longAccumulator("sparkprop rows dropped: " + path);
     int d = layout.features().length;
     int tw = o.targets().targetWidth();
-    TextLines.BlockParser parser = (lines, where) -> {
+    TextLines.SplitParser<Examples> parser = (lines, where) -> {
       BlockBuilder b = new BlockBuilder(d, tw, layout.weight() >= 0);
       while (lines.hasNext()) {
         TextLines.Line line = lines.next();
@@ -88,13 +88,7 @@ public final class CsvReader {
           continue;
         }
         String problem = parseRow(line.text(), o, layout, b);
-        if (problem != null) {
-          if (o.badRows() == BadRows.DROP) {
-            dropped.add(1);
-            continue;
-          }
-          throw new BadRowException(where.describe(line), problem);
-        }
+        if (problem != null) TextLines.reject(line, problem, o.badRows(), dropped, where);
       }
       return b.build();
     };

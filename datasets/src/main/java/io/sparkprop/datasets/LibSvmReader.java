@@ -37,20 +37,14 @@ public final class LibSvmReader {
     int d = o.features() > 0 ? o.features() : inferFeatures(sc, path, o);
     LongAccumulator dropped = sc.sc().longAccumulator("sparkprop rows dropped: " + path);
     int tw = o.targets().targetWidth();
-    TextLines.BlockParser parser = (lines, where) -> {
+    TextLines.SplitParser<io.sparkprop.trainer.data.Examples> parser = (lines, where) -> {
       BlockBuilder b = new BlockBuilder(d, tw, false);
       while (lines.hasNext()) {
         TextLines.Line line = lines.next();
         String text = stripComment(line.text());
         if (text.isBlank()) continue;
         String problem = parseRow(text, d, o.targets(), b);
-        if (problem != null) {
-          if (o.badRows() == BadRows.DROP) {
-            dropped.add(1);
-            continue;
-          }
-          throw new BadRowException(where.describe(line), problem);
-        }
+        if (problem != null) TextLines.reject(line, problem, o.badRows(), dropped, where);
       }
       return b.build();
     };
@@ -59,7 +53,7 @@ public final class LibSvmReader {
 
   /** The largest feature index in the data (one pass; malformed lines are left to the real read). */
   static int inferFeatures(JavaSparkContext sc, String path, Options o) {
-    TextLines.BlockParser maxIndex = (lines, where) -> {
+    TextLines.SplitParser<Integer> maxIndex = (lines, where) -> {
       int max = 0;
       while (lines.hasNext()) {
         String[] tok = stripComment(lines.next().text()).trim().split("\\s+");
@@ -73,9 +67,9 @@ public final class LibSvmReader {
           }
         }
       }
-      return io.sparkprop.trainer.data.Examples.empty(0, Math.max(1, max), 1);
+      return max;
     };
-    int max = TextLines.parse(sc, path, o.minPartitions(), maxIndex).map(e -> e.features()).reduce(Math::max);
+    int max = TextLines.parse(sc, path, o.minPartitions(), maxIndex).reduce(Math::max);
     return Math.max(1, max);
   }
 

@@ -32,9 +32,22 @@ final class TextLines {
   /** One line and where it is. */
   record Line(String file, long offset, String text) {}
 
-  /** Parses the lines of one split into a block; called once per partition on executors. */
-  interface BlockParser extends Serializable {
-    io.sparkprop.trainer.data.Examples parse(Iterator<Line> lines, LineLocator where);
+  /** Turns the lines of one split into one result (a block of examples, a count...); runs on executors. */
+  interface SplitParser<T> extends Serializable {
+    T parse(Iterator<Line> lines, LineLocator where);
+  }
+
+  /**
+   * The bad-row policy for a line that breaks {@code problem}: counted under DROP, otherwise a
+   * {@link BadRowException} naming the file and line.
+   */
+  static void reject(Line line, String problem, BadRows policy, org.apache.spark.util.LongAccumulator dropped,
+      LineLocator where) {
+    if (policy == BadRows.DROP) {
+      dropped.add(1);
+      return;
+    }
+    throw new BadRowException(where.describe(line), problem);
   }
 
   /** Turns (file, byte offset) into "file line N" by counting newlines, only on the error path. */
@@ -98,8 +111,7 @@ final class TextLines {
   }
 
   /** Reads {@code path} with one task per split (at least {@code minPartitions}) and parses each split. */
-  static JavaRDD<io.sparkprop.trainer.data.Examples> parse(JavaSparkContext sc, String path, int minPartitions,
-      BlockParser parser) {
+  static <T> JavaRDD<T> parse(JavaSparkContext sc, String path, int minPartitions, SplitParser<T> parser) {
     List<String> files = files(sc.hadoopConfiguration(), path);
     LineLocator where = new LineLocator(sc.hadoopConfiguration());
     @SuppressWarnings("unchecked")
