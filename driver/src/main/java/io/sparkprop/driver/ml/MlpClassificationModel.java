@@ -1,7 +1,5 @@
 package io.sparkprop.driver.ml;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
@@ -94,26 +92,11 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
 
   @Override
   public MLWriter write() {
-    MlpClassificationModel self = this;
-    return new MLWriter() {
-      @Override
-      public void saveImpl(String path) {
-        ModelIo.save(self, net.spec, net.params(), path, sc().hadoopConfiguration());
-      }
-    };
+    return ModelIo.writer(this, net.spec, net.params());
   }
 
   public static MLReader<MlpClassificationModel> read() {
-    return new MLReader<>() {
-      @Override
-      public MlpClassificationModel load(String path) {
-        JsonNode meta = ModelIo.metadata(path, sc().hadoopConfiguration(), MlpClassificationModel.class);
-        Model m = ModelIo.weights(path, sc().hadoopConfiguration());
-        MlpClassificationModel model = new MlpClassificationModel(meta.path("uid").asText(), m.spec(), m.params());
-        ModelIo.restoreParams(model, meta, model::set);
-        return model;
-      }
-    };
+    return ModelIo.reader(MlpClassificationModel.class, (uid, m) -> new MlpClassificationModel(uid, m.spec(), m.params()));
   }
 
   public static MlpClassificationModel load(String path) {

@@ -1,7 +1,5 @@
 package io.sparkprop.driver.ml;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import org.apache.spark.ml.linalg.Vector;
@@ -60,26 +58,11 @@ public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegress
 
   @Override
   public MLWriter write() {
-    MlpRegressionModel self = this;
-    return new MLWriter() {
-      @Override
-      public void saveImpl(String path) {
-        ModelIo.save(self, net.spec, net.params(), path, sc().hadoopConfiguration());
-      }
-    };
+    return ModelIo.writer(this, net.spec, net.params());
   }
 
   public static MLReader<MlpRegressionModel> read() {
-    return new MLReader<>() {
-      @Override
-      public MlpRegressionModel load(String path) {
-        JsonNode meta = ModelIo.metadata(path, sc().hadoopConfiguration(), MlpRegressionModel.class);
-        Model m = ModelIo.weights(path, sc().hadoopConfiguration());
-        MlpRegressionModel model = new MlpRegressionModel(meta.path("uid").asText(), m.spec(), m.params());
-        ModelIo.restoreParams(model, meta, model::set);
-        return model;
-      }
-    };
+    return ModelIo.reader(MlpRegressionModel.class, (uid, m) -> new MlpRegressionModel(uid, m.spec(), m.params()));
   }
 
   public static MlpRegressionModel load(String path) {

@@ -14,13 +14,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
 
 /**
  * Saving and loading the Spark ML models: Spark's metadata JSON at {@code PATH/metadata} (so
@@ -81,15 +83,44 @@ final class ModelIo {
     return ModelFiles.load(path + "/model", conf);
   }
 
-  /** Sets every explicitly set param of the metadata through {@code setter} (defaults stay the class's). */
-  static void restoreParams(Params target, JsonNode meta, BiConsumer<Param<Object>, Object> setter) {
+  /** The explicitly set params of the metadata, for {@code target} (defaults stay the class's). */
+  static ParamMap storedParams(Params target, JsonNode meta) {
+    ParamMap m = new ParamMap();
     for (Iterator<Map.Entry<String, JsonNode>> it = meta.path("paramMap").fields(); it.hasNext();) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!target.hasParam(e.getKey())) continue; // a param of another Spark version
       @SuppressWarnings("unchecked")
       Param<Object> p = (Param<Object>) target.getParam(e.getKey());
-      setter.accept(p, p.jsonDecode(e.getValue().toString()));
+      m.put(p, p.jsonDecode(e.getValue().toString()));
     }
+    return m;
+  }
+
+  /** Makes a fitted model from its uid and stored weights. */
+  interface Factory<M> {
+    M make(String uid, Model weights);
+  }
+
+  /** The writer of a fitted model: metadata plus weights. */
+  static MLWriter writer(Params owner, NetworkSpec spec, float[] params) {
+    return new MLWriter() {
+      @Override
+      public void saveImpl(String path) {
+        ModelIo.save(owner, spec, params, path, sc().hadoopConfiguration());
+      }
+    };
+  }
+
+  /** The reader of a fitted model of class {@code cls}: uid, weights, then the stored params. */
+  static <M extends Params> MLReader<M> reader(Class<M> cls, Factory<M> factory) {
+    return new MLReader<>() {
+      @Override
+      public M load(String path) {
+        JsonNode meta = metadata(path, sc().hadoopConfiguration(), cls);
+        M model = factory.make(meta.path("uid").asText(), weights(path, sc().hadoopConfiguration()));
+        return cls.cast(model.copy(storedParams(model, meta)));
+      }
+    };
   }
 
   static FeatureScaling identity(int d) {
