@@ -83,7 +83,7 @@ public final class DistributedTrainer {
     this.plan = spec.plan(data.rows());
     this.params = params.clone();
     this.gradSum = new float[params.length];
-    this.state = OptimizerState.restore(state.step(), state.snapshot());
+    this.state = state.copy();
     this.jobGroup = "sparkprop-" + runName + "-" + UUID.randomUUID();
   }
 
@@ -99,7 +99,7 @@ public final class DistributedTrainer {
   /** A copy of the current parameters. */
   public float[] params() { return params.clone(); }
   /** A copy of the optimizer state. */
-  public OptimizerState state() { return OptimizerState.restore(state.step(), state.snapshot()); }
+  public OptimizerState state() { return state.copy(); }
 
   /** One synchronous step: exactly one Spark job. Returns the batch's summed loss, weight and count. */
   public LossSum step() {
@@ -122,11 +122,31 @@ public final class DistributedTrainer {
       g = gradSum;
       java.util.Arrays.fill(g, 0f);
     }
+    if (!Double.isFinite(sum.loss())) {
+      throw new DivergenceException(t, "the batch loss is " + sum.loss() + " (the parameters are still those of step " + t + ")");
+    }
+    int bad = firstNonFinite(g);
+    if (bad >= 0) {
+      throw new DivergenceException(t, "gradient entry " + bad + " is " + g[bad] + " (the parameters are still those of step " + t + ")");
+    }
     long t1 = System.nanoTime();
     spec.optimizer().stepFromSum(params, g, sum.weight(), state);
+    bad = firstNonFinite(params);
+    if (bad >= 0) throw new DivergenceException(t, "parameter " + bad + " became " + params[bad] + " after the update");
     long t2 = System.nanoTime();
     lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
     return new LossSum(sum.loss(), sum.weight(), sum.count());
+  }
+
+  /** Index of the first NaN or infinite value, or -1. */
+  static int firstNonFinite(float[] a) {
+    float acc = 0;
+    for (float v : a) acc += v * 0f; // 0 * finite = 0; 0 * (NaN or inf) = NaN: one branch-free pass
+    if (acc == 0f) return -1;
+    for (int i = 0; i < a.length; i++) {
+      if (!Float.isFinite(a[i])) return i;
+    }
+    return -1;
   }
 
   /** Timings of the last step, or null before the first. */
@@ -189,28 +209,49 @@ public final class DistributedTrainer {
 
   /** As {@link #fit(FitOptions, Consumer)}, also calling {@code steps} after every step (may be null). */
   public FitResult fit(FitOptions options, Consumer<EpochReport> listener, StepListener steps) {
-    List<EpochReport> history = new ArrayList<>();
-    Head head = spec.network().head();
-    double best = Double.NaN;
-    float[] bestParams = null;
-    int bestEpoch = -1;
-    int sinceBest = 0;
-    boolean stoppedEarly = false;
+    return fit(options, listener, steps, null, null);
+  }
+
+  /**
+   * As {@link #fit(FitOptions, Consumer, StepListener)}, continuing from {@code start} (a
+   * checkpoint's state, whose parameters and optimizer state this trainer was built with; null
+   * for a fresh run) and handing snapshots to {@code hook} (may be null). The epochs run are
+   * those from the current step's epoch up to {@code start.firstEpoch() + options.epochs()}, so
+   * a resumed run ends where the uninterrupted one would, with byte-identical parameters.
+   *
+   * @throws DivergenceException when a step's loss, gradient or parameters become non-finite
+   */
+  public FitResult fit(FitOptions options, Consumer<EpochReport> listener, StepListener steps, TrainingState start,
+      CheckpointHook hook) {
     int spe = plan.stepsPerEpoch();
-    int first = Math.toIntExact(state.step() / spe);
-    for (int e = first; e < first + options.epochs(); e++) {
+    if (start == null) start = TrainingState.start(params, state).withFirstEpoch(Math.toIntExact(state.step() / spe));
+    if (start.step() != state.step()) {
+      throw new IllegalStateException("resume state is at step " + start.step() + " but the trainer at step " + state.step());
+    }
+    List<EpochReport> history = new ArrayList<>(start.history());
+    Head head = spec.network().head();
+    double best = start.best();
+    float[] bestParams = start.bestParams();
+    int bestEpoch = start.bestEpoch();
+    int sinceBest = start.sinceBest();
+    boolean stoppedEarly = start.stoppedEarly();
+    LossSum s = start.epochSums();
+    int first = start.firstEpoch();
+    int end = first + options.epochs();
+    for (int e = Math.toIntExact(state.step() / spe); !stoppedEarly && e < end; e++) {
       long t0 = System.nanoTime();
-      LossSum s = LossSum.ZERO;
       long left = spe - state.step() % spe;
       for (long i = 0; i < left; i++) {
         LossSum one = step();
         s = s.plus(one);
         if (steps != null) steps.step(state.step(), e, one, lastStats);
+        if (hook != null && i < left - 1 && hook.due(state.step(), false)) {
+          hook.save(snapshot(start, best, bestParams, bestEpoch, sinceBest, false, s, history));
+        }
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       EvalSums val = null;
-      boolean evalNow = options.validation() != null && ((e - first + 1) % options.evalEvery() == 0
-          || e == first + options.epochs() - 1);
+      boolean evalNow = options.validation() != null && ((e - first + 1) % options.evalEvery() == 0 || e == end - 1);
       if (evalNow) {
         val = evaluate(options.validation());
         double metric = head.isClassification() ? val.accuracy() : -val.mse();
@@ -225,18 +266,27 @@ public final class DistributedTrainer {
       }
       EpochReport r = new EpochReport(e, (int) left, state.step(), s.meanLoss(), val, secs, s.count() / secs);
       history.add(r);
+      s = LossSum.ZERO;
       if (listener != null) listener.accept(r);
       if (options.patience() > 0 && sinceBest >= options.patience()) {
         LOG.info("{}: no validation improvement in {} evaluations; stopping after epoch {} (best epoch {})",
             runName, sinceBest, e, bestEpoch);
         stoppedEarly = true;
-        break;
+      }
+      if (hook != null && (stoppedEarly || e == end - 1 || hook.due(state.step(), true))) {
+        hook.save(snapshot(start, best, bestParams, bestEpoch, sinceBest, stoppedEarly, s, history));
       }
     }
     if (bestParams != null) {
       System.arraycopy(bestParams, 0, params, 0, params.length);
     }
     return new FitResult(params.clone(), history, bestEpoch, stoppedEarly);
+  }
+
+  private TrainingState snapshot(TrainingState start, double best, float[] bestParams, int bestEpoch, int sinceBest,
+      boolean stopped, LossSum epochSums, List<EpochReport> history) {
+    return new TrainingState(params, state, start.firstEpoch(), best, bestParams, bestEpoch, sinceBest, stopped, epochSums,
+        history, start.lrScale(), start.rollbacks());
   }
 
   /** The per-partition gradient of one step; runs on executors. */

@@ -31,8 +31,11 @@ public final class PackedData {
   private final int features;
   private final int targetWidth;
   private final long bytes;
+  private final long contentHash;
 
-  private PackedData(JavaRDD<Examples> rdd, long rows, long[] firstIds, int features, int targetWidth, long bytes) {
+  private PackedData(JavaRDD<Examples> rdd, long rows, long[] firstIds, int features, int targetWidth, long bytes,
+      long contentHash) {
+    this.contentHash = contentHash;
     this.rdd = rdd;
     this.rows = rows;
     this.firstIds = firstIds;
@@ -92,11 +95,14 @@ public final class PackedData {
     }, true);
     packed.persist(level);
     long bytes;
+    long hash;
     try {
-      bytes = packed.map(e -> {
+      long[] sums = packed.map(e -> {
         e.validate(network.head(), network.inputSize(), network.outputSize());
-        return e.bytes();
-      }).reduce(Long::sum);
+        return new long[] {e.bytes(), e.contentHash()};
+      }).reduce((a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+      bytes = sums[0];
+      hash = sums[1];
     } catch (Exception e) {
       packed.unpersist(false);
       concat.unpersist(false);
@@ -105,7 +111,7 @@ public final class PackedData {
     concat.unpersist(false);
     LOG.info("packed {}: {} examples x {} features in {} partitions, {} MB cached ({} bytes per example)",
         set.description(), total, d, first.length, String.format("%.1f", bytes / 1e6), bytes / total);
-    return new PackedData(packed, total, first, d, tw, bytes);
+    return new PackedData(packed, total, first, d, tw, bytes, hash);
   }
 
   private static Examples concat(Iterator<Examples> it, int d, int tw) {
@@ -151,6 +157,11 @@ public final class PackedData {
   public int targetWidth() { return targetWidth; }
   /** Bytes of the packed arrays (about 4 x (features + targets) x rows). */
   public long bytes() { return bytes; }
+
+  /** Rows, shape and content hash: what checkpoints and registry records compare. */
+  public DataFingerprint fingerprint() {
+    return new DataFingerprint(rows, features, targetWidth, contentHash);
+  }
 
   /** First example id of partition p. */
   public long firstId(int p) {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Print a model's metrics on data read the way its training data was (override with --set data.*).")
 final class EvaluateCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory")
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a registry (its current version)")
   String model;
 
   @Option(names = "--data", required = true, paramLabel = "PATH", description = "Data to evaluate on (Hadoop path)")
@@ -28,7 +28,7 @@ final class EvaluateCommand implements Callable<Integer> {
       ModelJob job = new ModelJob(spark, model, data, common.sets);
       EvalSums s = DistributedTrainer.evaluate(JavaSparkContext.fromSparkContext(spark.sparkContext()), job.spec,
           job.model.params(), job.data, "evaluate");
-      System.out.println(TrainCommand.describe(s, job.model.spec()));
+      System.out.println(TrainingJob.describe(s, job.model.spec()));
       job.data.unpersist();
       return Sparkprop.OK;
     } finally {

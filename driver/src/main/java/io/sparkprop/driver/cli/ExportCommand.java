@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code sparkprop export --model DIR --format onnx --output FILE}: no Spark job, no Spark context. */
 @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a model to another format (onnx).")
 final class ExportCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory")
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a registry (its current version)")
   String model;
 
   @Option(names = "--format", required = true, paramLabel = "onnx", description = "Export format: onnx")
@@ -33,7 +33,7 @@ final class ExportCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--format " + format + " is not supported; the export formats are: onnx");
     }
     Configuration conf = new Configuration();
-    Model m = ModelFiles.load(model, conf);
+    Model m = ModelFiles.load(io.sparkprop.driver.registry.Registry.resolveModelDir(model, conf), conf);
     byte[] bytes = OnnxExport.export(m);
     Path target = new Path(output);
     try {

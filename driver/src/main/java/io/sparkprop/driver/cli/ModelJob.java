@@ -24,7 +24,8 @@ final class ModelJob {
   }
 
   ModelJob(SparkSession spark, String modelDir, String dataPath, List<String> sets, boolean unlabeled) {
-    this.model = ModelFiles.load(modelDir, spark.sparkContext().hadoopConfiguration());
+    this.model = ModelFiles.load(io.sparkprop.driver.registry.Registry.resolveModelDir(modelDir,
+        spark.sparkContext().hadoopConfiguration()), spark.sparkContext().hadoopConfiguration());
     String stored = model.provenance().get("config");
     if (stored == null) throw new ConfigError("model " + modelDir + " stores no config; pass every data.* key with --set");
     List<String> all = new ArrayList<>(sets);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "Write a model's predictions for data read the way its training data was.")
 final class PredictCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory")
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a registry (its current version)")
   String model;
 
   @Option(names = "--data", required = true, paramLabel = "PATH", description = "Data to predict (Hadoop path)")

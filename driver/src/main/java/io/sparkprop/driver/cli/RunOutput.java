@@ -30,8 +30,10 @@ final class RunOutput implements AutoCloseable {
   /**
    * @param stepsPerEpoch for the terminal progress bar, shown only when a console is attached
    *     and output goes to the real standard output
+   * @param append continue metrics.jsonl (a resumed run) instead of starting it anew
    */
-  RunOutput(String dir, PrintStream out, int epochs, boolean classification, boolean stepMetrics, long stepsPerEpoch) {
+  RunOutput(String dir, PrintStream out, int epochs, boolean classification, boolean stepMetrics, long stepsPerEpoch,
+      boolean append) {
     this.out = out;
     this.epochs = epochs;
     this.classification = classification;
@@ -44,7 +46,10 @@ final class RunOutput implements AutoCloseable {
     try {
       Path d = Path.of(dir);
       Files.createDirectories(d);
-      this.metrics = Files.newBufferedWriter(d.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
+      this.metrics = append
+          ? Files.newBufferedWriter(d.resolve("metrics.jsonl"), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.APPEND)
+          : Files.newBufferedWriter(d.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the run folder " + dir + ": " + e.getMessage(), e);
     }
@@ -73,7 +78,7 @@ final class RunOutput implements AutoCloseable {
       val = classification ? String.format("  val acc %.4f  val loss %.4f", r.validation().accuracy(), r.validation().meanLoss())
           : String.format("  val MSE %.5f  val MAE %.5f", r.validation().mse(), r.validation().mae());
     }
-    String line = String.format("epoch %3d/%d  steps %5d  train loss %.4f%s  %,.0f ex/s  elapsed %.1fs  ETA %.1fs%n", r.epoch() + 1, epochs,
+    String line = String.format("epoch %3d/%d  steps %5d  train loss %.4f%s  %,.0f ex/s  elapsed %.1fs  ETA %.1fs", r.epoch() + 1, epochs,
         r.steps(), r.trainLoss(), val, r.examplesPerSecond(), elapsed, eta);
     if (bar != null) {
       bar.setExtraMessage(String.format(" loss %.4f", r.trainLoss()));

@@ -7,25 +7,28 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code sparkprop} command line. Exit codes: 0 success; 2 bad input, data or config;
- * 3 reserved for a retraining gate that refuses to publish; 1 anything else.
+ * The {@code sparkprop} command line. Exit codes: 0 success; 2 bad input, data or config (also a
+ * registry locked by another job); 3 a retraining gate refused to publish; 4 training diverged;
+ * 1 anything else.
  */
 @Command(name = "sparkprop", mixinStandardHelpOptions = true, versionProvider = Sparkprop.Version.class,
     description = "Trains multilayer perceptrons on Apache Spark by synchronous data-parallel minibatch SGD.",
-    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
-        CommandLine.HelpCommand.class},
-    footer = {"", "Exit codes: 0 success, 2 bad input/data/config, 3 retraining gate refused (reserved), 1 other failure."})
+    subcommands = {TrainCommand.class, RetrainCommand.class, EvaluateCommand.class, PredictCommand.class, ExportCommand.class,
+        RegistryCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit codes: 0 success, 2 bad input/data/config or registry locked, 3 retraining gate refused,",
+        "4 training diverged (non-finite loss, gradient or weight), 1 other failure."})
 public final class Sparkprop implements Runnable {
   public static final int OK = 0;
   public static final int FAILED = 1;
   public static final int BAD_INPUT = 2;
   public static final int GATE_REFUSED = 3;
+  public static final int DIVERGED = 4;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: train, evaluate, predict or export");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: train, retrain, evaluate, predict, export or registry");
   }
 
   /** Runs the CLI and returns the exit code (for tests; {@link #main} exits with it). */
@@ -35,6 +38,11 @@ public final class Sparkprop implements Runnable {
       Throwable e = ex;
       if (e instanceof Exception) e = SparkFailures.unwrapArgumentError((Exception) e);
       PrintWriter err = commandLine.getErr();
+      if (e instanceof io.sparkprop.driver.DivergenceException) {
+        err.println("sparkprop: error: " + e.getMessage());
+        err.flush();
+        return DIVERGED;
+      }
       if (e instanceof IllegalArgumentException) {
         err.println("sparkprop: error: " + e.getMessage());
         err.flush();

@@ -338,6 +338,45 @@ public final class JobConfig {
     integer("data.generator.features", 1, 1 << 20);
     integer("data.generator.classes", 1, 1 << 20);
     integer("data.generator.hidden", 1, 1 << 20);
+    String div = string("training.on-divergence");
+    if (!div.equals("stop") && !div.equals("rollback")) {
+      throw new ConfigError("training.on-divergence = '" + div + "'; expected stop or rollback");
+    }
+    number("training.divergence-lr-factor", 0, 0.999999, false);
+    integer("training.max-rollbacks", 0, 1000);
+    longValue("output.checkpoint-every-steps", 0);
+    number("output.checkpoint-every-seconds", 0, 1e9, true);
+    integer("output.keep-checkpoints", 1, 1_000_000);
+    String metric = string("registry.metric");
+    if (!List.of("auto", "accuracy", "log-loss", "mse", "mae").contains(metric)) {
+      throw new ConfigError("registry.metric = '" + metric + "'; expected auto, accuracy, log-loss, mse or mae");
+    }
+    boolean classification = network().head().isClassification();
+    if (classification ? metric.equals("mse") || metric.equals("mae") : metric.equals("accuracy") || metric.equals("log-loss")) {
+      throw new ConfigError("registry.metric = " + metric + " does not fit a " + network().head().configName() + " output; use "
+          + (classification ? "accuracy or log-loss" : "mse or mae"));
+    }
+    number("registry.tolerance", 0, 1e12, true);
+    integer("registry.keep", 2, 1_000_000);
+    number("registry.lock-timeout-seconds", 1, 1e9, false);
+  }
+
+  /** Keys that may change between a run and its resumption: they do not change what is computed. */
+  static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "training.epochs", "training.partitions", "data.test",
+      "training.on-divergence", "training.max-rollbacks");
+
+  /**
+   * Every set key that defines the run's arithmetic (all but {@link #RESUMABLE_KEYS}, output.*
+   * and registry.*), as key to rendered value in key order: what a checkpoint must match.
+   */
+  public java.util.SortedMap<String, String> runDefiningValues() {
+    java.util.TreeMap<String, String> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, com.typesafe.config.ConfigValue> e : config.entrySet()) {
+      String k = e.getKey();
+      if (RESUMABLE_KEYS.contains(k) || k.startsWith("output.") || k.startsWith("registry.")) continue;
+      out.put(k, e.getValue().render(ConfigRenderOptions.concise()));
+    }
+    return out;
   }
 
   /** The effective configuration as a JSON object string without formatting. */

@@ -9,6 +9,7 @@ import io.sparkprop.datasets.FeatureScaling;
 import io.sparkprop.trainer.nn.Activation;
 import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.NetworkSpec;
+import io.sparkprop.trainer.optim.OptimizerState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,6 +44,8 @@ import org.apache.hadoop.fs.Path;
 public final class ModelFiles {
   public static final String FORMAT = "sparkprop-model";
   public static final int VERSION = 1;
+  /** The optional optimizer-state file (float32 slots, little-endian). */
+  public static final String OPTIMIZER_FILE = "optimizer.bin";
   /** model.json larger than this is refused before reading (a hostile or wrong file). */
   static final long MAX_JSON_BYTES = 64L << 20;
 
@@ -57,6 +60,24 @@ public final class ModelFiles {
   }
 
   public static void save(Model m, String dir, Configuration conf) {
+    save(m, dir, conf, null, null);
+  }
+
+  /**
+   * Saves {@code m}, and with {@code optimizer} non-null also its optimizer state
+   * ({@code optimizer.bin}, for warm starts with {@code training.init-optimizer}).
+   *
+   * @param optimizerKind the optimizer's name (e.g. ADAM), required with a state
+   * @throws IllegalArgumentException when a weight is not finite: such a model is never written
+   */
+  public static void save(Model m, String dir, Configuration conf, OptimizerState optimizer, String optimizerKind) {
+    float[] params = m.params();
+    for (int i = 0; i < params.length; i++) {
+      if (!Float.isFinite(params[i])) {
+        throw new IllegalArgumentException("refusing to write model " + dir + ": parameter " + i + " is " + params[i]
+            + " (a model with a non-finite weight is never written)");
+      }
+    }
     Path target = new Path(dir);
     try {
       FileSystem fs = target.getFileSystem(conf);
@@ -70,13 +91,26 @@ public final class ModelFiles {
       Path tmp = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID());
       fs.mkdirs(tmp);
       try {
-        byte[] weights = weightBytes(m.params());
-        String wsum = sha256(weights);
-        byte[] json = JSON.writeValueAsBytes(metadata(m, wsum, weights.length));
-        write(fs, new Path(tmp, "weights.bin"), weights);
-        write(fs, new Path(tmp, "model.json"), json);
-        String sums = sha256(json) + "  model.json\n" + wsum + "  weights.bin\n";
-        write(fs, new Path(tmp, "checksums.sha256"), sums.getBytes(StandardCharsets.US_ASCII));
+        byte[] weights = HadoopIo.floatBytes(params);
+        String wsum = HadoopIo.sha256(weights);
+        ObjectNode meta = metadata(m, wsum, weights.length);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        if (optimizer != null) {
+          byte[] slots = HadoopIo.floatBytes(optimizer.snapshot());
+          ObjectNode o = meta.putObject("optimizer");
+          o.put("file", OPTIMIZER_FILE);
+          o.put("kind", optimizerKind);
+          o.put("steps", optimizer.priorSteps() + optimizer.step());
+          o.put("slots", optimizer.slotLength());
+          o.put("sha256", HadoopIo.sha256(slots));
+          files.put(OPTIMIZER_FILE, slots);
+        } else {
+          meta.putNull("optimizer");
+        }
+        files.put("model.json", JSON.writeValueAsBytes(meta));
+        files.put("weights.bin", weights);
+        for (Map.Entry<String, byte[]> f : files.entrySet()) HadoopIo.write(fs, new Path(tmp, f.getKey()), f.getValue());
+        HadoopIo.write(fs, new Path(tmp, HadoopIo.CHECKSUMS), HadoopIo.manifest(files).getBytes(StandardCharsets.US_ASCII));
         if (!fs.rename(tmp, target)) {
           throw new IOException("could not rename " + tmp + " to " + target);
         }
@@ -139,15 +173,18 @@ public final class ModelFiles {
     try {
       FileSystem fs = base.getFileSystem(conf);
       if (!fs.exists(base)) throw new IllegalArgumentException("model directory " + dir + " does not exist");
-      Map<String, String> sums = checksums(fs, new Path(base, "checksums.sha256"), dir);
+      if (!fs.exists(new Path(base, HadoopIo.CHECKSUMS))) {
+        throw new IllegalArgumentException(dir + " has no checksums.sha256; it is not a complete Sparkprop model");
+      }
+      Map<String, String> sums = HadoopIo.readManifest(fs, base, List.of("model.json", "weights.bin"));
       Path jsonPath = new Path(base, "model.json");
       long jsonLen = length(fs, jsonPath, dir);
       if (jsonLen > MAX_JSON_BYTES) {
         throw new IllegalArgumentException(dir + "/model.json is " + jsonLen + " bytes, above the " + MAX_JSON_BYTES
             + "-byte limit; this is not a Sparkprop model");
       }
-      byte[] json = read(fs, jsonPath, (int) jsonLen);
-      verify(json, sums.get("model.json"), dir + "/model.json");
+      byte[] json = HadoopIo.read(fs, jsonPath, (int) jsonLen);
+      HadoopIo.verify(json, sums.get("model.json"), dir + "/model.json");
       JsonNode root = JSON.readTree(json);
       String format = text(root, "format", dir);
       if (!FORMAT.equals(format)) throw new IllegalArgumentException(dir + "/model.json has format '" + format + "', expected '" + FORMAT + "'");
@@ -168,10 +205,9 @@ public final class ModelFiles {
         throw new IllegalArgumentException(dir + "/weights.bin is " + wLen + " bytes; network " + spec + " needs "
             + expectBytes + " (" + spec.paramCount() + " float32 values): the file is truncated or does not belong to this model");
       }
-      byte[] w = read(fs, wPath, (int) wLen);
-      verify(w, sums.get("weights.bin"), dir + "/weights.bin");
-      float[] params = new float[spec.paramCount()];
-      ByteBuffer.wrap(w).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params);
+      byte[] w = HadoopIo.read(fs, wPath, (int) wLen);
+      HadoopIo.verify(w, sums.get("weights.bin"), dir + "/weights.bin");
+      float[] params = HadoopIo.floats(w, 0, spec.paramCount());
       for (int i = 0; i < params.length; i++) {
         if (!Float.isFinite(params[i])) throw new IllegalArgumentException(dir + "/weights.bin value " + i + " is " + params[i]);
       }
@@ -233,65 +269,61 @@ public final class ModelFiles {
     return n.asText();
   }
 
-  private static Map<String, String> checksums(FileSystem fs, Path p, String dir) throws IOException {
-    long len = length(fs, p, dir);
-    if (len > 4096) throw new IllegalArgumentException(p + " is " + len + " bytes; expected two lines of checksums");
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String line : new String(read(fs, p, (int) len), StandardCharsets.US_ASCII).split("\n")) {
-      if (line.isBlank()) continue;
-      String[] parts = line.trim().split("\\s+\\*?", 2);
-      if (parts.length != 2 || parts[0].length() != 64) throw new IllegalArgumentException(p + " has a malformed line: " + line);
-      out.put(parts[1], parts[0]);
-    }
-    for (String f : List.of("model.json", "weights.bin")) {
-      if (!out.containsKey(f)) throw new IllegalArgumentException(p + " lists no checksum for " + f);
-    }
-    return out;
-  }
-
   private static long length(FileSystem fs, Path p, String dir) throws IOException {
     if (!fs.exists(p)) throw new IllegalArgumentException(dir + " has no " + p.getName() + "; it is not a complete Sparkprop model");
     return fs.getFileStatus(p).getLen();
   }
 
-  private static void verify(byte[] data, String expected, String what) {
-    String actual = sha256(data);
-    if (!actual.equalsIgnoreCase(expected)) {
-      throw new IllegalArgumentException(what + " has SHA-256 " + actual + " but checksums.sha256 says " + expected
-          + "; the file was altered or damaged");
-    }
-  }
-
   static byte[] weightBytes(float[] params) {
-    ByteBuffer b = ByteBuffer.allocate(params.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(params);
-    return b.array();
+    return HadoopIo.floatBytes(params);
   }
 
   static String sha256(byte[] data) {
+    return HadoopIo.sha256(data);
+  }
+
+  /**
+   * The optimizer state saved with a model ({@code output.save-optimizer-state}), as a finished
+   * run's state ({@link OptimizerState#warm} continues it).
+   *
+   * @throws IllegalArgumentException when the model has none, or it was made by another
+   *     optimizer kind or for another parameter count
+   */
+  public static OptimizerState loadOptimizerState(String dir, Configuration conf, String expectedKind, int slots) {
+    Path base = new Path(dir);
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no SHA-256", e);
-    }
-  }
-
-  private static void write(FileSystem fs, Path p, byte[] data) throws IOException {
-    try (OutputStream o = fs.create(p, false)) {
-      o.write(data);
-    }
-  }
-
-  private static byte[] read(FileSystem fs, Path p, int len) throws IOException {
-    byte[] b = new byte[len];
-    try (InputStream in = fs.open(p)) {
-      int off = 0;
-      while (off < len) {
-        int r = in.read(b, off, len - off);
-        if (r < 0) throw new IOException(p + " ended after " + off + " of " + len + " bytes");
-        off += r;
+      FileSystem fs = base.getFileSystem(conf);
+      Map<String, String> sums = HadoopIo.readManifest(fs, base, List.of("model.json", "weights.bin"));
+      byte[] json = HadoopIo.readSmall(fs, new Path(base, "model.json"), MAX_JSON_BYTES);
+      HadoopIo.verify(json, sums.get("model.json"), dir + "/model.json");
+      JsonNode o = JSON.readTree(json).path("optimizer");
+      if (!o.isObject() || !sums.containsKey(OPTIMIZER_FILE)) {
+        throw new IllegalArgumentException("model " + dir + " was saved without its optimizer state; training.init-optimizer = true "
+            + "needs a model trained with output.save-optimizer-state = true (or set training.init-optimizer = false)");
       }
+      String kind = o.path("kind").asText();
+      if (!kind.equalsIgnoreCase(expectedKind)) {
+        throw new IllegalArgumentException("model " + dir + " holds " + kind + " optimizer state but optimizer.name is "
+            + expectedKind.toLowerCase() + "; set optimizer.name = " + kind.toLowerCase() + " or training.init-optimizer = false");
+      }
+      long n = o.path("slots").asLong(-1);
+      if (n != slots) {
+        throw new IllegalArgumentException("model " + dir + " holds " + n + " optimizer slots; " + expectedKind + " on this network needs " + slots);
+      }
+      long steps = o.path("steps").asLong(-1);
+      if (steps < 0) throw new IllegalArgumentException("model " + dir + "/model.json has optimizer steps " + o.path("steps"));
+      Path p = new Path(base, OPTIMIZER_FILE);
+      long len = HadoopIo.length(fs, p, dir);
+      if (len != 4L * slots) throw new IllegalArgumentException(p + " is " + len + " bytes, expected " + 4L * slots);
+      byte[] b = HadoopIo.read(fs, p, (int) len);
+      HadoopIo.verify(b, sums.get(OPTIMIZER_FILE), dir + "/" + OPTIMIZER_FILE);
+      float[] values = HadoopIo.floats(b, 0, slots);
+      for (int i = 0; i < values.length; i++) {
+        if (!Float.isFinite(values[i])) throw new IllegalArgumentException(p + " value " + i + " is " + values[i]);
+      }
+      return OptimizerState.restore(0, values, steps);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read model " + dir + ": " + e.getMessage(), e);
     }
-    return b;
   }
 }

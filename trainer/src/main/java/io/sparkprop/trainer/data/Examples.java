@@ -72,6 +72,32 @@ public final class Examples implements Serializable {
   /** Example weights, or null. */
   public float[] w() { return w; }
 
+  /**
+   * A cheap content hash (one multiply per value): the sum (mod 2^64) over rows of a 64-bit
+   * mix of the row's feature, target and weight bits. A sum does not depend on the order of rows, so the same data gives
+   * the same hash however it is partitioned; sums of blocks add.
+   */
+  public long contentHash() {
+    long total = 0;
+    for (int r = 0; r < rows; r++) {
+      long h = 1;
+      for (int i = r * features, end = i + features; i < end; i++) h = (h + Float.floatToIntBits(x[i])) * GOLDEN;
+      for (int i = r * targetWidth, end = i + targetWidth; i < end; i++) h = (h + Float.floatToIntBits(y[i])) * GOLDEN;
+      if (w != null) h = (h + Float.floatToIntBits(w[r])) * GOLDEN;
+      total += mix(h);
+    }
+    return total;
+  }
+
+  private static final long GOLDEN = 0x9E3779B97F4A7C15L; // odd: multiplying by it is a bijection mod 2^64
+
+  /** The SplitMix64 finaliser. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
   /** Bytes of the packed arrays. */
   public long bytes() {
     return 4L * (x.length + y.length + (w == null ? 0 : w.length));

@@ -221,8 +221,9 @@ public final class Optimizer implements Serializable {
       case ADAMW: {
         float b1 = (float) beta1;
         float b2 = (float) beta2;
-        float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, t + 1)));
-        float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, t + 1)));
+        long tb = state.priorSteps() + t; // bias correction counts the steps that built the slots
+        float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, tb + 1)));
+        float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, tb + 1)));
         float eps = (float) epsilon;
         boolean decoupled = kind == Kind.ADAMW;
         float shrink = decoupled ? 1f - lr * wd : 1f;

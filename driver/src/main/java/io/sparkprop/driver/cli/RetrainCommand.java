@@ -1,0 +1,174 @@
+package io.sparkprop.driver.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkprop.driver.DistributedTrainer;
+import io.sparkprop.driver.config.ConfigError;
+import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.driver.model.ModelFiles;
+import io.sparkprop.driver.registry.Registry;
+import io.sparkprop.driver.registry.RegistryLock;
+import io.sparkprop.trainer.nn.EvalSums;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import java.io.File;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sparkprop retrain --registry DIR --config FILE [--set ...]}: warm-start from the
+ * registry's current version (or train fresh into an empty registry), evaluate candidate and
+ * incumbent on the same holdout, and publish the candidate as a new version only when it is not
+ * worse than the incumbent by more than registry.tolerance on registry.metric. Exit 0 when
+ * published, 3 when the gate refused (the candidate is kept under rejected/).
+ */
+@Command(name = "retrain", mixinStandardHelpOptions = true,
+    description = {"Warm-start from a registry's current version, train on new data, and publish a new version only if it",
+        "is at least as good on the holdout (registry.metric, registry.tolerance). Exit 0 published, 3 gate refused."})
+final class RetrainCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--registry", required = true, paramLabel = "DIR", description = "The model registry (any Hadoop path; created when absent)")
+  String registry;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON job config; keys in docs/configuration.md")
+  File config;
+
+  @Mixin ConfigOptions common = new ConfigOptions();
+
+  @Override
+  public Integer call() {
+    JobConfig cfg = JobConfig.load(config, common.sets);
+    if (cfg.string("data.validation").isEmpty() && cfg.number("data.validation-fraction", 0, 0.99, true) == 0
+        && !cfg.string("data.format").equals("generated")) {
+      throw new ConfigError("retrain compares candidate and incumbent on a holdout: set data.validation or data.validation-fraction (e.g. 0.1)");
+    }
+    if (!cfg.string("output.model").isEmpty()) {
+      throw new ConfigError("output.model = " + cfg.string("output.model") + " is not used by retrain: the registry " + registry
+          + " receives the model; remove output.model");
+    }
+    SparkSession spark = Sessions.open(common.master, cfg.string("run.name"));
+    try {
+      return run(spark, cfg, registry, System.out);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  static int run(SparkSession spark, JobConfig cfg, String registryDir, PrintStream out) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Registry reg = Registry.openOrCreate(registryDir, hadoop);
+    long timeout = (long) (cfg.number("registry.lock-timeout-seconds", 1, 1e9, false) * 1000);
+    try (RegistryLock lock = reg.lock(timeout)) {
+      String incumbent = reg.current();
+      String initFrom = incumbent == null ? cfg.string("training.init-from") : reg.modelDir(incumbent);
+      if (incumbent == null && !initFrom.isEmpty()) initFrom = Registry.resolveModelDir(initFrom, hadoop);
+      out.println("retrain: registry " + registryDir + ", current version " + (incumbent == null ? "none (training fresh)" : incumbent));
+      NetworkSpec net = cfg.network();
+      String metric = cfg.string("registry.metric");
+      if (metric.equals("auto")) metric = net.head().isClassification() ? "accuracy" : "mse";
+      boolean higherBetter = metric.equals("accuracy");
+      double tolerance = cfg.number("registry.tolerance", 0, 1e12, true);
+      try (TrainingJob.Result r = TrainingJob.run(spark, cfg, out, false, initFrom)) {
+        // the run is over whatever the gate says: its checkpoints must not block tomorrow's run on new data
+        if (!cfg.string("output.checkpoints").isEmpty()) {
+          new io.sparkprop.driver.checkpoint.CheckpointStore(cfg.string("output.checkpoints"), hadoop, 1).clear();
+        }
+        EvalSums cand = DistributedTrainer.evaluate(sc, r.spec, r.model.params(), r.validation, "retrain candidate");
+        ObjectNode record = JSON.createObjectNode();
+        ObjectNode gate = record.putObject("gate");
+        gate.put("metric", metric);
+        gate.put("tolerance", tolerance);
+        gate.put("higherIsBetter", higherBetter);
+        ObjectNode holdout = record.putObject("holdout");
+        holdout.put("rows", r.validation.rows());
+        holdout.put("source", !cfg.string("data.validation").isEmpty() ? cfg.string("data.validation")
+            : cfg.string("data.format").equals("generated") ? "generated validation set"
+            : "seeded split: data.validation-fraction " + cfg.number("data.validation-fraction", 0, 0.99, true) + " of the training data");
+        holdout.put("fingerprint", r.validation.fingerprint().toString());
+        metrics(record.putObject("candidate"), cand, net);
+        double c = value(cand, metric);
+        String decision;
+        String reason;
+        if (incumbent == null) {
+          record.putNull("incumbent");
+          decision = "published";
+          reason = "first version of the registry (" + metric + " " + fmt(c) + " on the holdout)";
+        } else {
+          Model inc = ModelFiles.load(reg.modelDir(incumbent), hadoop);
+          EvalSums incSums = DistributedTrainer.evaluate(sc, r.spec, inc.params(), r.validation, "retrain incumbent");
+          ObjectNode in = record.putObject("incumbent");
+          in.put("version", incumbent);
+          metrics(in, incSums, net);
+          double i = value(incSums, metric);
+          double worseBy = higherBetter ? i - c : c - i;
+          boolean ok = Double.isFinite(c) && worseBy <= tolerance;
+          decision = ok ? "published" : "refused";
+          reason = String.format("candidate %s %s vs %s's %s on the same holdout of %d rows: %s by %s, %s tolerance %s", metric, fmt(c),
+              incumbent, fmt(i), r.validation.rows(), worseBy > 0 ? "worse" : "better or equal", fmt(Math.abs(worseBy)),
+              ok ? "within" : "beyond", fmt(tolerance));
+          record.put("replaces", incumbent);
+        }
+        record.put("decision", decision);
+        record.put("reason", reason);
+        record.put("initFrom", initFrom);
+        ObjectNode data = record.putObject("trainingData");
+        data.put("description", r.model.provenance().get("trainingData"));
+        data.put("fingerprint", r.train.fingerprint().toString());
+        record.set("config", JSON.readTree(cfg.renderCompact()));
+        ObjectNode tm = record.putObject("trainingMetrics");
+        r.model.metrics().forEach(tm::put);
+        if (decision.equals("published")) {
+          boolean withOpt = cfg.bool("output.save-optimizer-state");
+          String v = reg.addVersion(r.model, withOpt ? r.optimizer : null, r.spec.optimizer().kind().name(), record, true);
+          out.println("published " + v + ": " + reason);
+          var deleted = reg.prune(cfg.integer("registry.keep", 2, 1_000_000));
+          if (!deleted.isEmpty()) out.println("pruned old versions " + deleted + " (registry.keep = " + cfg.integer("registry.keep", 2, 1_000_000) + ")");
+          return Sparkprop.OK;
+        }
+        String where = reg.addRejected(r.model, record);
+        reg.prune(cfg.integer("registry.keep", 2, 1_000_000));
+        out.println("gate refused: " + reason + "; the candidate is kept in " + registryDir + "/" + where + " and " + incumbent
+            + " stays current");
+        return Sparkprop.GATE_REFUSED;
+      }
+    } catch (Exception e) {
+      throw io.sparkprop.datasets.SparkFailures.unwrapArgumentError(e);
+    }
+  }
+
+  private static double value(EvalSums s, String metric) {
+    switch (metric) {
+      case "accuracy": return s.accuracy();
+      case "log-loss": return s.meanLoss();
+      case "mse": return s.mse();
+      case "mae": return s.mae();
+      default: throw new IllegalStateException(metric);
+    }
+  }
+
+  private static void metrics(ObjectNode o, EvalSums s, NetworkSpec net) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    if (net.head().isClassification()) {
+      m.put("accuracy", s.accuracy());
+      m.put("log-loss", s.meanLoss());
+    } else {
+      m.put("mse", s.mse());
+      m.put("mae", s.mae());
+    }
+    m.forEach(o::put);
+  }
+
+  private static String fmt(double v) {
+    return String.format("%.6g", v);
+  }
+}

@@ -1,0 +1,294 @@
+package io.sparkprop.driver.cli;
+
+import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.datasets.FeatureScaling;
+import io.sparkprop.datasets.Splits;
+import io.sparkprop.driver.DistributedTrainer;
+import io.sparkprop.driver.DivergenceException;
+import io.sparkprop.driver.EpochReport;
+import io.sparkprop.driver.FitOptions;
+import io.sparkprop.driver.FitResult;
+import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.TrainingState;
+import io.sparkprop.driver.checkpoint.CheckpointStore;
+import io.sparkprop.driver.checkpoint.Checkpointer;
+import io.sparkprop.driver.checkpoint.RunIdentity;
+import io.sparkprop.driver.config.ConfigError;
+import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.driver.model.ModelFiles;
+import io.sparkprop.driver.report.RunReport;
+import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.nn.EvalSums;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import io.sparkprop.trainer.optim.OptimizerState;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The one training pipeline that {@code train} and {@code retrain} share: read, validate, scale
+ * (or take the warm-start model's scaling), pack; resume from the newest valid checkpoint or
+ * start (fresh or warm); fit with checkpoints and the divergence guard; evaluate; report. It
+ * writes no model: the caller decides where a finished model goes (a directory, or a registry
+ * version behind a gate), so a failed or refused run leaves nothing half-written.
+ */
+final class TrainingJob {
+  /** What a finished run hands its caller; {@link #close()} releases the cached data. */
+  static final class Result implements AutoCloseable {
+    final Model model;
+    final OptimizerState optimizer;
+    final TrainingSpec spec;
+    final PackedData train;
+    final PackedData validation;
+    final PackedData test;
+    final FitResult fit;
+
+    Result(Model model, OptimizerState optimizer, TrainingSpec spec, PackedData train, PackedData validation, PackedData test,
+        FitResult fit) {
+      this.model = model;
+      this.optimizer = optimizer;
+      this.spec = spec;
+      this.train = train;
+      this.validation = validation;
+      this.test = test;
+      this.fit = fit;
+    }
+
+    @Override
+    public void close() {
+      train.unpersist();
+      if (validation != null) validation.unpersist();
+      if (test != null) test.unpersist();
+    }
+  }
+
+  private TrainingJob() {}
+
+  /**
+   * Runs the job {@code cfg} describes.
+   *
+   * @param fresh delete the checkpoints in output.checkpoints and start over
+   * @param initFrom the model directory to warm-start from (overrides training.init-from; "" for none)
+   */
+  static Result run(SparkSession spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    String runName = cfg.string("run.name");
+    NetworkSpec net = cfg.network();
+    int partitions = cfg.integer("training.partitions", 0, 1 << 20);
+    if (partitions == 0) partitions = sc.defaultParallelism();
+    Model start = initFrom.isEmpty() ? null : warmStartModel(initFrom, cfg, sc);
+
+    out.println("sparkprop " + ModelFiles.sparkpropVersion() + ": run " + runName + ", network " + net + ", master "
+        + sc.master() + ", " + partitions + " partitions");
+    out.println("effective config: " + cfg.renderCompact());
+
+    ExampleSet train = DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions);
+    ExampleSet validation = null;
+    String valPath = cfg.string("data.validation");
+    double fraction = cfg.number("data.validation-fraction", 0, 0.99, true);
+    if (!valPath.isEmpty() || cfg.string("data.format").equals("generated")) {
+      validation = DataLoader.load(spark, cfg, valPath, "validation", partitions);
+    } else if (fraction > 0) {
+      ExampleSet[] s = Splits.trainValidation(train, fraction, cfg.longValue("training.seed", Long.MIN_VALUE));
+      train = s[0];
+      validation = s[1];
+    }
+    String testPath = cfg.string("data.test");
+    ExampleSet test = !testPath.isEmpty() || cfg.string("data.format").equals("generated")
+        ? DataLoader.load(spark, cfg, testPath, "test", partitions) : null;
+
+    if (train.blocks().getNumPartitions() > partitions) {
+      train = train.withBlocks(train.blocks().coalesce(partitions), train.description());
+    }
+    FeatureScaling scaling = start != null ? start.scaling()
+        : FeatureScaling.fit(FeatureScaling.parseKind(cfg.string("data.scaling")), train);
+    train = scaling.apply(train);
+    if (validation != null) validation = scaling.apply(validation);
+    if (test != null) test = scaling.apply(test);
+
+    PackedData trainData = PackedData.pack(train, net, StorageLevel.MEMORY_AND_DISK());
+    PackedData valData = null;
+    PackedData testData = null;
+    try {
+      if (train.droppedRows() > 0) out.println("dropped " + train.droppedRows() + " bad training rows (data.bad-rows = drop)");
+      valData = validation == null ? null : PackedData.pack(validation, net, StorageLevel.MEMORY_AND_DISK());
+      testData = test == null ? null : PackedData.pack(test, net, StorageLevel.MEMORY_AND_DISK());
+      out.printf("data: %d training examples (%.1f MB cached)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,
+          valData == null ? "" : ", " + valData.rows() + " validation", testData == null ? "" : ", " + testData.rows() + " test");
+      Result r = fit(sc, cfg, out, fresh, initFrom, start, scaling, trainData, valData, testData, partitions);
+      return r;
+    } catch (RuntimeException e) {
+      trainData.unpersist();
+      if (valData != null) valData.unpersist();
+      if (testData != null) testData.unpersist();
+      throw e;
+    }
+  }
+
+  /** Loads the warm-start model and checks that the config can continue it. */
+  private static Model warmStartModel(String dir, JobConfig cfg, JavaSparkContext sc) {
+    Model m = ModelFiles.load(dir, sc.hadoopConfiguration());
+    NetworkSpec net = cfg.network();
+    if (!m.spec().equals(net)) {
+      throw new ConfigError("training.init-from " + dir + " holds network " + m.spec() + " (layers "
+          + java.util.Arrays.toString(m.spec().sizes()) + ") but model.* describes " + net + " (layers "
+          + java.util.Arrays.toString(net.sizes()) + "); warm starts need the same architecture and feature count");
+    }
+    FeatureScaling.Kind wanted = FeatureScaling.parseKind(cfg.string("data.scaling"));
+    if (wanted != m.scaling().kind()) {
+      throw new ConfigError("data.scaling = " + cfg.string("data.scaling") + " but the warm-start model " + dir + " was trained with "
+          + m.scaling().kind().name().toLowerCase().replace('_', '-') + " scaling, which it carries over; set data.scaling = "
+          + m.scaling().kind().name().toLowerCase().replace('_', '-'));
+    }
+    return m;
+  }
+
+  private static Result fit(JavaSparkContext sc, JobConfig cfg, PrintStream out, boolean fresh, String initFrom, Model start,
+      FeatureScaling scaling, PackedData trainData, PackedData valData, PackedData testData, int partitions) {
+    String runName = cfg.string("run.name");
+    NetworkSpec net = cfg.network();
+    int batch = cfg.integer("training.batch-size", 1, Integer.MAX_VALUE);
+    long spe = cfg.bool("training.drop-last") ? trainData.rows() / batch : (trainData.rows() + batch - 1) / batch;
+    if (spe == 0) {
+      throw new ConfigError("training.batch-size = " + batch + " with drop-last leaves no batch of " + trainData.rows() + " examples");
+    }
+    TrainingSpec spec = cfg.trainingSpec(spe);
+    int slots = net.paramCount() * spec.optimizer().slotsPerParam();
+    RunIdentity identity = new RunIdentity(cfg.runDefiningValues(), trainData.fingerprint(), trainData.partitions(),
+        net.paramCount(), slots);
+
+    String ckptDir = cfg.string("output.checkpoints");
+    CheckpointStore store = ckptDir.isEmpty() ? null
+        : new CheckpointStore(ckptDir, sc.hadoopConfiguration(), cfg.integer("output.keep-checkpoints", 1, 1_000_000));
+    TrainingState state = null;
+    String resumedFrom = null;
+    if (store != null && fresh) {
+      int n = store.clear();
+      if (n > 0) out.println("--fresh: deleted " + n + " checkpoint(s) in " + ckptDir);
+    } else if (store != null) {
+      CheckpointStore.Loaded c = store.newest(w -> System.err.println("sparkprop: warning: " + w));
+      if (c != null) {
+        String why = identity.refusal(c.identity());
+        if (why != null) {
+          throw new ConfigError("checkpoint " + c.path() + " belongs to another run and cannot be resumed: " + why
+              + ". Run with --fresh to start over (it deletes the checkpoints in " + ckptDir + "), or set output.checkpoints to a new folder");
+        }
+        if (c.identity().partitions() != identity.partitions()) {
+          System.err.println("sparkprop: warning: checkpoint " + c.path() + " was written with " + c.identity().partitions()
+              + " training partitions, this run has " + identity.partitions() + "; the result will equal an uninterrupted run"
+              + " only up to float32 summation order");
+        }
+        state = c.state();
+        resumedFrom = c.path();
+        out.printf("resuming from %s at epoch %d, step %d (global step %d)%s%n", c.path(), state.step() / spe + 1,
+            state.step() % spe, state.step(), state.rollbacks() > 0 ? ", learning rate x" + state.lrScale() : "");
+      }
+    }
+    if (state == null) {
+      float[] params = start != null ? start.params() : spec.initialParams();
+      OptimizerState opt = spec.optimizer().initialise(net.paramCount());
+      if (start != null && cfg.bool("training.init-optimizer")) {
+        opt = ModelFiles.loadOptimizerState(initFrom, sc.hadoopConfiguration(), spec.optimizer().kind().name(), slots);
+      }
+      if (start != null) {
+        out.println("warm start from " + initFrom + (cfg.bool("training.init-optimizer")
+            ? " (with its optimizer state after " + opt.priorSteps() + " steps)" : ""));
+      }
+      state = TrainingState.start(params, opt);
+    }
+
+    int epochs = cfg.integer("training.epochs", 1, 1_000_000);
+    boolean rollback = cfg.string("training.on-divergence").equals("rollback");
+    double factor = cfg.number("training.divergence-lr-factor", 0, 0.999999, false);
+    int maxRollbacks = cfg.integer("training.max-rollbacks", 0, 1000);
+    Checkpointer checkpointer = new Checkpointer(store, identity, cfg.longValue("output.checkpoint-every-steps", 0),
+        cfg.number("output.checkpoint-every-seconds", 0, 1e9, true), state, resumedFrom, null);
+    RunOutput output = new RunOutput(cfg.string("output.dir"), out, epochs, net.head().isClassification(),
+        cfg.bool("output.step-metrics"), spe, resumedFrom != null);
+    FitOptions options = new FitOptions(epochs, valData, cfg.integer("training.eval-every", 1, 1 << 20),
+        cfg.integer("training.patience", 0, 1 << 20));
+    FitResult result;
+    DistributedTrainer trainer;
+    long t0 = System.nanoTime();
+    try {
+      while (true) {
+        TrainingSpec s = spec.withOptimizer(spec.optimizer().withLearningRate(spec.optimizer().learningRate() * state.lrScale()));
+        trainer = new DistributedTrainer(sc, s, trainData, runName, state.params(), state.optimizer());
+        try {
+          result = trainer.fit(options, output::epoch, output::step, state, checkpointer);
+          break;
+        } catch (DivergenceException e) {
+          TrainingState good = checkpointer.lastGood();
+          String where = checkpointer.lastPath() != null ? "the last good checkpoint is " + checkpointer.lastPath()
+              + " (global step " + good.step() + ")"
+              : store != null ? "no checkpoint was written yet" : "no checkpoints are written (set output.checkpoints)";
+          if (!rollback || good.rollbacks() >= maxRollbacks) {
+            throw new DivergenceException(e.globalStep(), e.what(), "; " + where
+                + (rollback ? "; gave up after " + good.rollbacks() + " rollback(s)" : "")
+                + ". Likely fixes: a lower optimizer.learning-rate (now " + s.optimizer().learningRate() + "), optimizer.clip-norm"
+                + " (e.g. 1.0), or training.on-divergence = rollback");
+          }
+          state = good.rolledBack(factor);
+          System.err.printf("sparkprop: warning: %s; rolling back to global step %d with learning rate x%s (rollback %d of %d)%n",
+              e.getMessage(), good.step(), state.lrScale(), state.rollbacks(), maxRollbacks);
+          checkpointer.save(state); // so that a resume continues with the lowered rate
+        }
+      }
+    } finally {
+      output.close();
+    }
+    double trainSeconds = (System.nanoTime() - t0) / 1e9;
+    if (store != null) {
+      out.printf("checkpoints: %d written to %s (%.1f MB each, %.2f s in all, %.1f%% of %.1f s of training)%n",
+          checkpointer.writes(), ckptDir, checkpointer.lastBytes() / 1e6, checkpointer.writeSeconds(),
+          100 * checkpointer.writeSeconds() / trainSeconds, trainSeconds);
+    }
+
+    float[] params = result.params();
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (!result.history().isEmpty()) metrics.put("train_loss", result.history().get(result.history().size() - 1).trainLoss());
+    EvalSums valSums = valData == null ? null : DistributedTrainer.evaluate(sc, spec, params, valData, runName);
+    if (valSums != null) put(metrics, "validation", valSums, net);
+    EvalSums testSums = testData == null ? null : DistributedTrainer.evaluate(sc, spec, params, testData, runName);
+    if (testSums != null) {
+      put(metrics, "test", testSums, net);
+      out.println("test: " + describe(testSums, net));
+    }
+    Map<String, String> provenance = new LinkedHashMap<>();
+    provenance.put("run", runName);
+    provenance.put("seed", Long.toString(spec.seed()));
+    provenance.put("trainingData", cfg.string("data.train").isEmpty() ? cfg.string("data.format") : cfg.string("data.train"));
+    provenance.put("trainingRows", Long.toString(trainData.rows()));
+    provenance.put("trainingFingerprint", trainData.fingerprint().toString());
+    provenance.put("epochs", Integer.toString(result.history().size()));
+    provenance.put("config", cfg.renderCompact());
+    if (!initFrom.isEmpty()) provenance.put("initFrom", initFrom);
+    if (resumedFrom != null) provenance.put("resumedFrom", resumedFrom);
+    Model model = new Model(net, params, scaling, start == null ? null : start.labels(), provenance, metrics);
+    PackedData reportData = testData != null ? testData : valData;
+    RunReport.write(cfg.string("output.dir"), runName, model, result.history(),
+        reportData == null ? null : RunReport.confusion(sc, spec, params, reportData), out);
+    return new Result(model, trainer.state(), spec, trainData, valData, testData, result);
+  }
+
+  static void put(Map<String, Double> m, String prefix, EvalSums s, NetworkSpec net) {
+    m.put(prefix + "_loss", s.meanLoss());
+    if (net.head().isClassification()) {
+      m.put(prefix + "_accuracy", s.accuracy());
+    } else {
+      m.put(prefix + "_mse", s.mse());
+      m.put(prefix + "_mae", s.mae());
+    }
+  }
+
+  static String describe(EvalSums s, NetworkSpec net) {
+    return net.head().isClassification()
+        ? String.format("accuracy %.4f, log loss %.4f (%d examples)", s.accuracy(), s.meanLoss(), s.count())
+        : String.format("MSE %.5f, MAE %.5f (%d examples)", s.mse(), s.mae(), s.count());
+  }
+}

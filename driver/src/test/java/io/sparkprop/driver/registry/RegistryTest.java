@@ -1,0 +1,192 @@
+package io.sparkprop.driver.registry;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkprop.datasets.FeatureScaling;
+import io.sparkprop.driver.model.Model;
+import io.sparkprop.driver.model.ModelFiles;
+import io.sparkprop.trainer.nn.Activation;
+import io.sparkprop.trainer.nn.Head;
+import io.sparkprop.trainer.nn.Init;
+import io.sparkprop.trainer.nn.NetworkSpec;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Versions, CURRENT, pruning, the lock, and crashes at every point of a publish. */
+class RegistryTest {
+  @TempDir Path dir;
+  final Configuration conf = new Configuration();
+
+  static Model model(long seed) {
+    NetworkSpec spec = NetworkSpec.of(new int[] {3, 4, 2}, Activation.TANH, Head.SOFTMAX_CROSS_ENTROPY);
+    return new Model(spec, Init.of(Init.Kind.HE_NORMAL).initialise(spec, seed),
+        new FeatureScaling(FeatureScaling.Kind.NONE, new float[3], new float[] {1, 1, 1}), null, Map.of("run", "t"), Map.of());
+  }
+
+  static ObjectNode record(String replaces) {
+    ObjectNode r = new ObjectMapper().createObjectNode();
+    r.put("decision", "published");
+    r.put("reason", "test");
+    r.put("replaces", replaces);
+    return r;
+  }
+
+  Registry registry() {
+    return Registry.openOrCreate(dir.resolve("reg").toString(), conf);
+  }
+
+  String publish(Registry r, long seed) {
+    try (RegistryLock lock = r.lock(60_000)) {
+      return r.addVersion(model(seed), null, null, record(r.current()), true);
+    }
+  }
+
+  @Test
+  void publish_movesCurrentToACompleteVersion_andResolveFindsIt() {
+    Registry r = registry();
+    assertNull(r.current());
+    assertThrows(IllegalArgumentException.class, () -> Registry.resolveModelDir(r.root(), conf));
+    assertEquals("v0001", publish(r, 1));
+    assertEquals("v0002", publish(r, 2));
+    assertEquals("v0002", r.current());
+    assertEquals("v0001", r.rollbackTarget("v0002"));
+    assertArrayEquals(model(2).params(), ModelFiles.load(Registry.resolveModelDir(r.root(), conf), conf).params(), 0f);
+    assertEquals("published", r.record("v0002").path("decision").asText());
+    assertEquals(List.of("publish", "publish"), r.events().stream().map(e -> e.path("action").asText()).toList());
+    assertThrows(IllegalArgumentException.class, () -> Registry.openOrCreate(dir.toString(), conf),
+        "a non-empty folder that is not a registry");
+  }
+
+  @Test
+  void rejected_isKeptButNeverCurrent() {
+    Registry r = registry();
+    publish(r, 1);
+    try (RegistryLock lock = r.lock(60_000)) {
+      String where = r.addRejected(model(9), record("v0001"));
+      assertTrue(where.startsWith("rejected/r-"), where);
+      assertTrue(Files.isDirectory(dir.resolve("reg").resolve(where).resolve("model")));
+    }
+    assertEquals("v0001", r.current());
+    assertEquals(List.of("v0001"), r.versions());
+  }
+
+  @Test
+  void prune_keepsTheNewest_theCurrentAndItsRollbackTarget() {
+    Registry r = registry();
+    for (int i = 1; i <= 5; i++) publish(r, i);
+    try (RegistryLock lock = r.lock(60_000)) {
+      r.setCurrent("v0002", "by hand", "promote"); // v0002 replaced v0001: both must survive
+      assertEquals(List.of("v0003"), r.prune(2));
+    }
+    assertEquals(List.of("v0001", "v0002", "v0004", "v0005"), r.versions());
+    assertEquals("v0002", r.current());
+  }
+
+  @Test
+  void setCurrent_refusesADamagedVersion() throws Exception {
+    Registry r = registry();
+    publish(r, 1);
+    publish(r, 2);
+    Path w = dir.resolve("reg/v0001/model/weights.bin");
+    byte[] b = Files.readAllBytes(w);
+    b[0] ^= 1;
+    Files.write(w, b);
+    try (RegistryLock lock = r.lock(60_000)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.setCurrent("v0001", "x", "rollback"));
+      assertTrue(e.getMessage().contains("weights.bin has SHA-256"), e.getMessage());
+    }
+    assertEquals("v0002", r.current());
+  }
+
+  @Test
+  void lock_racingContenders_exactlyOneWins() throws Exception {
+    Registry r = registry();
+    int n = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<RegistryLock>> tries = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      tries.add(pool.submit(() -> {
+        go.await();
+        try {
+          return r.lock(60_000);
+        } catch (RegistryBusyException e) {
+          assertTrue(e.getMessage().contains("is locked by another job") || e.getMessage().contains("contended"), e.getMessage());
+          return null;
+        }
+      }));
+    }
+    go.countDown();
+    List<RegistryLock> won = new ArrayList<>();
+    for (Future<RegistryLock> f : tries) {
+      if (f.get() != null) won.add(f.get());
+    }
+    pool.shutdown();
+    assertEquals(1, won.size(), "lock holders");
+    won.get(0).close();
+    r.lock(60_000).close(); // free again after release
+  }
+
+  @Test
+  void lock_ofADeadJob_isTakenOver_butALiveHeartbeatKeepsIt() throws Exception {
+    Registry r = registry();
+    File lockFile = dir.resolve("reg/LOCK").toFile();
+    Files.writeString(lockFile.toPath(), "host=elsewhere pid=1 id=dead\n");
+    assertTrue(lockFile.setLastModified(System.currentTimeMillis() - 120_000));
+    try (RegistryLock taken = r.lock(400)) { // heartbeat 120 s old > 0.4 s: the holder is dead
+      assertEquals(taken.owner(), Files.readString(lockFile.toPath()).trim());
+      Thread.sleep(1_500); // past the timeout, but the holder's heartbeat (every 100 ms) keeps the lock fresh
+      RegistryBusyException busy = assertThrows(RegistryBusyException.class, () -> r.lock(400));
+      assertTrue(busy.getMessage().contains("heartbeat 0 s ago"), busy.getMessage());
+    }
+    assertFalse(lockFile.exists(), "released");
+  }
+
+
+  @ParameterizedTest(name = "JVM killed at {0}")
+  @ValueSource(strings = {"publish:after-model-written", "publish:before-version-rename", "publish:after-version-written",
+      "publish:before-current-rename", "publish:after-current-rename"})
+  void killedMidPublish_leavesCurrentNamingACompleteVersion(String point) throws Exception {
+    Registry r = registry();
+    publish(r, 1);
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Dsparkprop.test.halt-at=" + point,
+        "-cp", cp, RegistryCrashMain.class.getName(), r.root(), "2").redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    assertEquals(137, p.waitFor(), "halted at " + point + ": " + output);
+
+    String cur = r.current();
+    boolean moved = point.equals("publish:after-current-rename");
+    assertEquals(moved ? "v0002" : "v0001", cur);
+    r.verify(cur); // complete, checksums verified
+    assertArrayEquals(model(moved ? 2 : 1).params(), ModelFiles.load(r.modelDir(cur), conf).params(), 0f);
+    for (String v : r.versions()) r.verify(v); // every visible version is complete
+    // the dead job's lock is still there; a new job takes it over once it is stale and publishes
+    File lock = dir.resolve("reg/LOCK").toFile();
+    assertTrue(lock.exists(), "the killed job left its lock");
+    assertTrue(lock.setLastModified(System.currentTimeMillis() - 120_000));
+    String next = publish(r, 3);
+    assertEquals(next, r.current());
+    r.verify(next);
+  }
+}
