@@ -72,7 +72,7 @@ final class RunOutput implements AutoCloseable {
   void epoch(EpochReport r) {
     seen++;
     double elapsed = (System.nanoTime() - start) / 1e9;
-    double eta = elapsed / seen * (epochs - seen);
+    double eta = elapsed / seen * Math.max(0, epochs - (r.epoch() + 1)); // epochs left, also after a resume or rollback
     String val = "";
     if (r.validation() != null) {
       val = classification ? String.format("  val acc %.4f  val loss %.4f", r.validation().accuracy(), r.validation().meanLoss())

@@ -2,6 +2,7 @@ package io.sparkprop.driver.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,5 +115,40 @@ class ModelFilesTest {
     String sums = Files.readString(m.resolve("checksums.sha256"));
     String newSum = ModelFiles.sha256(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     Files.writeString(m.resolve("checksums.sha256"), sums.replaceFirst("^[0-9a-f]{64}", newSum));
+  }
+
+  @Test
+  void nonFiniteWeights_areNeverWritten() {
+    Model m = model();
+    float[] p = m.params();
+    p[3] = Float.NaN;
+    Model bad = new Model(m.spec(), p, m.scaling(), m.labels(), m.provenance(), m.metrics());
+    String d = dir.resolve("nan").toString();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.save(bad, d, conf));
+    assertTrue(e.getMessage().contains("parameter 3 is NaN"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("nan")));
+  }
+
+  @Test
+  void optimizerState_roundTrips_andIsCheckedAgainstTheOptimizer() {
+    Model m = model();
+    int slots = 2 * m.spec().paramCount();
+    float[] v = new float[slots];
+    for (int i = 0; i < slots; i++) v[i] = i * 0.5f;
+    String d = dir.resolve("opt").toString();
+    ModelFiles.save(m, d, conf, io.sparkprop.trainer.optim.OptimizerState.restore(40, v, 2), "ADAM");
+    io.sparkprop.trainer.optim.OptimizerState back = ModelFiles.loadOptimizerState(d, conf, "ADAM", slots);
+    assertEquals(0, back.step());
+    assertEquals(42, back.priorSteps(), "the saved run's steps, and the steps before it");
+    assertArrayEquals(v, back.snapshot(), 0f);
+    IllegalArgumentException kind = assertThrows(IllegalArgumentException.class,
+        () -> ModelFiles.loadOptimizerState(d, conf, "MOMENTUM", slots / 2));
+    assertTrue(kind.getMessage().contains("holds ADAM optimizer state but optimizer.name is momentum"), kind.getMessage());
+    String plain = dir.resolve("plain").toString();
+    ModelFiles.save(m, plain, conf);
+    IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+        () -> ModelFiles.loadOptimizerState(plain, conf, "ADAM", slots));
+    assertTrue(none.getMessage().contains("saved without its optimizer state"), none.getMessage());
+    assertEquals(m.spec(), ModelFiles.load(d, conf).spec(), "a model with optimizer state loads as any other");
   }
 }

@@ -149,4 +149,37 @@ class OptimizerTest {
         () -> clip.step(new float[1], new float[] {Float.NaN}, clip.initialise(1)));
     assertTrue(e.getMessage().contains("NaN"), e.getMessage());
   }
+
+  /**
+   * A warm-started state (step 0, prior steps N) continues Adam's bias correction: N steps, then
+   * warm, then N more equals 2N steps in one run (constant rate, so only the correction counts).
+   * A cold restart of the same slots (prior steps 0) would not.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Optimizer.Kind.class, names = {"ADAM", "ADAMW", "MOMENTUM"})
+  void warmState_continuesTheBiasCorrection(Optimizer.Kind kind) {
+    Optimizer opt = Optimizer.of(kind, 0.01).withWeightDecay(0.01);
+    int n = 7;
+    SplittableRandom r = new SplittableRandom(3);
+    float[][] grads = new float[2 * n][5];
+    for (float[] g : grads) for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
+    float[] whole = {0.1f, -0.2f, 0.3f, 0.4f, -0.5f};
+    float[] split = whole.clone();
+    OptimizerState a = opt.initialise(5);
+    for (float[] g : grads) opt.step(whole, g.clone(), a);
+    OptimizerState b = opt.initialise(5);
+    for (int s = 0; s < n; s++) opt.step(split, grads[s].clone(), b);
+    OptimizerState warm = OptimizerState.warm(b);
+    assertEquals(0, warm.step());
+    assertEquals(n, warm.priorSteps());
+    float[] cold = split.clone();
+    OptimizerState coldState = OptimizerState.restore(0, b.snapshot());
+    for (int s = n; s < 2 * n; s++) {
+      opt.step(split, grads[s].clone(), warm);
+      opt.step(cold, grads[s].clone(), coldState);
+    }
+    assertArrayEquals(whole, split, 0f);
+    if (kind != Optimizer.Kind.MOMENTUM) assertTrue(!java.util.Arrays.equals(whole, cold), "a cold restart differs");
+    assertTrue(OptimizerState.restore(warm.step(), warm.snapshot(), warm.priorSteps()).sameAs(warm));
+  }
 }
