@@ -1,2 +1,7 @@
-/** The sparkprop command line (picocli): train, evaluate, predict, export; exit codes 0, 1, 2 (bad input), 3 (reserved). */
+/**
+ * The sparkprop command line (picocli): train, retrain, registry, evaluate, predict, export.
+ * {@link io.sparkprop.driver.cli.TrainingJob} is the one pipeline train and retrain share. Exit
+ * codes: 0 success, 2 bad input/config or a busy registry, 3 retrain's gate refused, 4 training
+ * diverged, 1 anything else.
+ */
 package io.sparkprop.driver.cli;
