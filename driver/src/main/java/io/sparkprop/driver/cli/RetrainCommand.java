@@ -11,7 +11,6 @@ import io.sparkprop.driver.registry.Registry;
 import io.sparkprop.driver.registry.RegistryLock;
 import io.sparkprop.trainer.nn.EvalSums;
 import io.sparkprop.trainer.nn.NetworkSpec;
-import java.io.File;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,8 +38,8 @@ final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--registry", required = true, paramLabel = "DIR", description = "The model registry (any Hadoop path; created when absent)")
   String registry;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON job config; keys in docs/configuration.md")
-  File config;
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON job config, a local file or any Hadoop path; keys in docs/configuration.md")
+  String config;
 
   @Mixin ConfigOptions common = new ConfigOptions();
 

@@ -5,7 +5,6 @@ import io.sparkprop.driver.config.JobConfig;
 import io.sparkprop.driver.model.Model;
 import io.sparkprop.driver.model.ModelFiles;
 import io.sparkprop.driver.registry.Registry;
-import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
@@ -20,8 +19,8 @@ import picocli.CommandLine.Option;
     description = {"Train a model as the config says; print a line per epoch, write metrics, a report and the model.",
         "With output.checkpoints set, rerunning the same command resumes from the newest valid checkpoint."})
 final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON job config (conf/*.conf); keys in docs/configuration.md")
-  File config;
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON job config, a local file or any Hadoop path (conf/*.conf); keys in docs/configuration.md")
+  String config;
 
   @Option(names = "--fresh", description = "Delete the checkpoints in output.checkpoints and start over instead of resuming")
   boolean fresh;

@@ -36,15 +36,33 @@ public final class JobConfig {
 
   /** Loads a file (may be null: defaults and overrides only) with overrides "key=value". */
   public static JobConfig load(File file, List<String> overrides) {
+    return load(file == null ? null : file.getPath(), overrides);
+  }
+
+  /**
+   * Loads a config from a local file or, when no local file has that name and it names a Hadoop
+   * URI ({@code hdfs:///conf/job.conf}, {@code s3a://...}), from there, so that a driver in
+   * cluster deploy mode can read a config no worker has locally. Null: defaults and overrides only.
+   */
+  public static JobConfig load(String path, List<String> overrides) {
     Config user = ConfigFactory.empty();
-    if (file != null) {
-      if (!file.isFile()) throw new ConfigError("config file " + file + " does not exist or is not a file");
+    if (path != null) {
+      File file = new File(path);
+      String text;
+      if (file.isFile()) {
+        text = null;
+      } else if (path.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+        text = readHadoop(path);
+      } else {
+        throw new ConfigError("config file " + path + " does not exist or is not a file");
+      }
       try {
-        user = ConfigFactory.parseFile(file);
+        user = text == null ? ConfigFactory.parseFile(file) : ConfigFactory.parseString(text);
       } catch (ConfigException e) {
-        throw new ConfigError("cannot parse " + file + ": " + e.getMessage());
+        throw new ConfigError("cannot parse " + path + ": " + e.getMessage());
       }
     }
+    String file = path;
     Config over = parseOverrides(overrides);
     checkKnown(user, file == null ? "" : " in " + file);
     Config merged;
@@ -54,6 +72,17 @@ public final class JobConfig {
       throw new ConfigError(e.getMessage());
     }
     return new JobConfig(merged);
+  }
+
+  private static String readHadoop(String path) {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+      org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(new org.apache.hadoop.conf.Configuration());
+      if (!fs.isFile(p)) throw new ConfigError("config file " + path + " does not exist or is not a file");
+      return new String(io.sparkprop.driver.model.HadoopIo.readSmall(fs, p, 16L << 20), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new ConfigError("cannot read config file " + path + ": " + e.getMessage());
+    }
   }
 
   /** Parses "key=value" overrides (later ones win) and rejects unknown keys; no other validation. */

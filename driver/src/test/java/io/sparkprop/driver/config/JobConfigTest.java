@@ -57,17 +57,17 @@ class JobConfigTest {
       "data.scaling=log|unknown feature scaling 'log'",
       "model.output=softmax2|unknown output 'softmax2'"})
   void badValues_nameTheKeyAndValue(String set, String message) {
-    ConfigError e = assertThrows(ConfigError.class, () -> JobConfig.load(null, List.of("model.layers=[4, 8, 3]", set)));
+    ConfigError e = assertThrows(ConfigError.class, () -> JobConfig.load((String) null, List.of("model.layers=[4, 8, 3]", set)));
     assertTrue(e.getMessage().contains(message), e.getMessage());
   }
 
   @Test
   void missingLayersAndFiles_areNamed() {
-    ConfigError e = assertThrows(ConfigError.class, () -> JobConfig.load(null, List.of()));
+    ConfigError e = assertThrows(ConfigError.class, () -> JobConfig.load((String) null, List.of()));
     assertTrue(e.getMessage().contains("model.layers is required"), e.getMessage());
     e = assertThrows(ConfigError.class, () -> JobConfig.load(new File("/no/such.conf"), List.of()));
     assertTrue(e.getMessage().contains("/no/such.conf does not exist"), e.getMessage());
-    e = assertThrows(ConfigError.class, () -> JobConfig.load(null, List.of("model.layers=[2,3]", "data.format=csv")));
+    e = assertThrows(ConfigError.class, () -> JobConfig.load((String) null, List.of("model.layers=[2,3]", "data.format=csv")));
     assertTrue(e.getMessage().contains("data.train is empty"), e.getMessage());
   }
 
