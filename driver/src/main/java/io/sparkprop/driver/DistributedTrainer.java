@@ -113,7 +113,7 @@ public final class DistributedTrainer {
     Broadcast<float[]> bc = sc.sc().broadcast(params, PARAMS_TAG);
     OrderedSum sum = new OrderedSum(data.partitions(), gradSum);
     try {
-      sc.sc().runJob(data.rdd().rdd(), new PartitionGradient(bc, spec, plan, epoch, k), sum, STEP_TAG);
+      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k), sum, STEP_TAG);
     } finally {
       bc.destroy();
     }
@@ -149,6 +149,22 @@ public final class DistributedTrainer {
     return -1;
   }
 
+  /**
+   * Bytes of the task binary every step's job ships to every task: what Spark's DAGScheduler
+   * serializes and broadcasts for a result stage, the RDD with its lineage and the step's
+   * function. A reader that captures something heavy (a Hadoop Configuration, rows) shows here.
+   */
+  public long stepTaskBinaryBytes() {
+    Broadcast<float[]> bc = sc.sc().broadcast(new float[1], PARAMS_TAG);
+    try {
+      Object pair = new scala.Tuple2<>(data.blocks(), new PartitionGradient(bc, spec, plan, 0, 0));
+      return org.apache.spark.SparkEnv.get().closureSerializer().newInstance()
+          .serialize(pair, ClassTag$.MODULE$.apply(Object.class)).remaining();
+    } finally {
+      bc.destroy();
+    }
+  }
+
   /** Timings of the last step, or null before the first. */
   public StepStats lastStepStats() {
     return lastStats;
@@ -175,7 +191,7 @@ public final class DistributedTrainer {
     Broadcast<float[]> bc = sc.sc().broadcast(params.clone(), PARAMS_TAG);
     EvalSums[] parts = new EvalSums[eval.partitions()];
     try {
-      sc.sc().runJob(eval.rdd().rdd(), new PartitionEval(bc, spec), new AbstractFunction2<Object, double[], BoxedUnit>() {
+      sc.sc().runJob(eval.blocks(), new PartitionEval(bc, spec), new AbstractFunction2<Object, double[], BoxedUnit>() {
         @Override
         public BoxedUnit apply(Object p, double[] s) {
           synchronized (parts) {

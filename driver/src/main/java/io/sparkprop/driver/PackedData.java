@@ -26,6 +26,7 @@ public final class PackedData {
   private static final Logger LOG = LoggerFactory.getLogger(PackedData.class);
 
   private final JavaRDD<Examples> rdd;
+  private final CachedBlocksRDD blocks;
   private final long rows;
   private final long[] firstIds;
   private final int features;
@@ -37,6 +38,7 @@ public final class PackedData {
       long contentHash) {
     this.contentHash = contentHash;
     this.rdd = rdd;
+    this.blocks = new CachedBlocksRDD(rdd.rdd());
     this.rows = rows;
     this.firstIds = firstIds;
     this.features = features;
@@ -150,7 +152,15 @@ public final class PackedData {
     return new Examples(0, rows, d, tw, x, y, w);
   }
 
+  /** The cached packed RDD (with its full lineage). */
   public JavaRDD<Examples> rdd() { return rdd; }
+
+  /**
+   * The same blocks for per-step jobs: an RDD without parents that reads the cached blocks and
+   * recomputes a lost one from the broadcast lineage ({@link CachedBlocksRDD}), so a step's
+   * task binary does not carry the sources' lineage.
+   */
+  public org.apache.spark.rdd.RDD<Examples> blocks() { return blocks; }
   public long rows() { return rows; }
   public int partitions() { return firstIds.length; }
   public int features() { return features; }
@@ -169,6 +179,7 @@ public final class PackedData {
   }
 
   public void unpersist() {
+    blocks.release();
     rdd.unpersist(false);
   }
 }

@@ -1,0 +1,118 @@
+package io.sparkprop.driver;
+
+import io.sparkprop.trainer.data.Examples;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.Partition;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.TaskLocation;
+import org.apache.spark.storage.BlockResult;
+import org.apache.spark.storage.RDDBlockId;
+import scala.Option;
+import scala.collection.Iterator;
+import scala.collection.immutable.Seq;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * The packed, cached training data as the per-step jobs see it: an RDD with no parents whose
+ * tasks read their partition's cached block straight from the executor's BlockManager. The
+ * packed RDD's lineage (readers, parsers, a Hadoop Configuration, a SQL plan) does not travel
+ * with every step's task binary, as it would if the step ran on the cached RDD itself; it is
+ * broadcast once, serialized, and deserialized only by a task whose block is missing (an
+ * executor was lost, or the block was evicted), which then recomputes the block from the source
+ * through the original RDD, caching it again at its storage level. So a step ships a few
+ * hundred bytes of RDD whatever the source, and recovery behaves as Spark's own.
+ *
+ * <p>Preferred locations are where the blocks are cached, so tasks run next to their data.
+ */
+final class CachedBlocksRDD extends RDD<Examples> {
+  private static final long serialVersionUID = 1L;
+  private static final ClassTag<Examples> TAG = ClassTag$.MODULE$.apply(Examples.class);
+
+  private final int parentId;
+  private final Broadcast<byte[]> lineage;
+  private final int partitionCount;
+  private final transient RDD<Examples> parent; // driver only: for preferred locations
+
+  /** One partition: its index and the parent's partition object, for recomputation. */
+  static final class BlockPartition implements Partition {
+    private static final long serialVersionUID = 1L;
+    private final int index;
+    final Partition parent;
+
+    BlockPartition(int index, Partition parent) {
+      this.index = index;
+      this.parent = parent;
+    }
+
+    @Override
+    public int index() {
+      return index;
+    }
+
+    @Override
+    public int hashCode() {
+      return index;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BlockPartition && ((BlockPartition) o).index == index;
+    }
+  }
+
+  /** @param parent the cached, materialized packed RDD */
+  CachedBlocksRDD(RDD<Examples> parent) {
+    super(parent.context(), emptyDeps(), TAG);
+    this.parent = parent;
+    this.parentId = parent.id();
+    this.partitionCount = parent.getNumPartitions();
+    ByteBuffer bytes = SparkEnv.get().closureSerializer().newInstance().serialize(parent, ClassTag$.MODULE$.apply(RDD.class));
+    byte[] b = new byte[bytes.remaining()];
+    bytes.get(b);
+    this.lineage = parent.context().broadcast(b, ClassTag$.MODULE$.apply(byte[].class));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Seq<org.apache.spark.Dependency<?>> emptyDeps() {
+    return (Seq<org.apache.spark.Dependency<?>>) (Seq<?>) scala.collection.immutable.Nil$.MODULE$;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Iterator<Examples> compute(Partition split, TaskContext context) {
+    BlockPartition p = (BlockPartition) split;
+    Option<BlockResult> hit = SparkEnv.get().blockManager().get(new RDDBlockId(parentId, p.index()), TAG);
+    if (hit.isDefined()) return (Iterator<Examples>) (Iterator<?>) hit.get().data();
+    // the block is gone: rebuild the original RDD and let it recompute (and re-cache) this partition
+    RDD<Examples> original = SparkEnv.get().closureSerializer().newInstance().deserialize(ByteBuffer.wrap(lineage.value()),
+        Thread.currentThread().getContextClassLoader(), ClassTag$.MODULE$.apply(RDD.class));
+    return original.iterator(p.parent, context);
+  }
+
+  @Override
+  public Partition[] getPartitions() {
+    Partition[] parts = parent.partitions();
+    Partition[] out = new Partition[partitionCount];
+    for (int i = 0; i < partitionCount; i++) out[i] = new BlockPartition(i, parts[i]);
+    return out;
+  }
+
+  @Override
+  public Seq<String> getPreferredLocations(Partition split) {
+    List<String> hosts = new ArrayList<>();
+    scala.collection.Iterator<TaskLocation> it = context().getPreferredLocs(parent, split.index()).iterator();
+    while (it.hasNext()) hosts.add(it.next().toString());
+    return scala.jdk.javaapi.CollectionConverters.asScala(hosts).toList();
+  }
+
+  /** Releases the broadcast lineage (the cached blocks belong to the parent). */
+  void release() {
+    lineage.destroy();
+  }
+}

@@ -1,0 +1,81 @@
+package io.sparkprop.driver.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.driver.DistributedTrainer;
+import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.SparkTestAccess;
+import io.sparkprop.driver.config.JobConfig;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every training step ships to every task: the cached RDD's lineage and the step function.
+ * It must stay small and the same for every data source the CLI reads, so a reader that captures
+ * something heavy (a Hadoop Configuration is ~30-60 KB serialized and costs a deserialization per
+ * task) fails here instead of slowing every step.
+ */
+class TaskBinaryTest {
+  /** The bound: a few KB of lineage and spec; a captured Hadoop Configuration alone exceeds it. */
+  static final long MAX_BYTES = 8 * 1024;
+  @TempDir Path dir;
+
+  long bytes(SparkSession spark, JobConfig cfg) {
+    ExampleSet set = DataLoader.load(spark, cfg, cfg.string("data.train"), "train", 2);
+    PackedData data = PackedData.pack(set, cfg.network(), StorageLevel.MEMORY_AND_DISK());
+    try {
+      DistributedTrainer t = new DistributedTrainer(SparkTestAccess.context(), cfg.trainingSpec(10), data, "binary");
+      return t.stepTaskBinaryBytes();
+    } finally {
+      data.unpersist();
+    }
+  }
+
+  @Test
+  void stepTaskBinary_isSmallForEveryDataSource() throws Exception {
+    SparkTestAccess.context();
+    SparkSession spark = SparkSession.builder().getOrCreate();
+    Path csv = dir.resolve("d.csv");
+    Path svm = dir.resolve("d.svm");
+    StringBuilder c = new StringBuilder("a,b,label\n");
+    StringBuilder l = new StringBuilder();
+    for (int i = 0; i < 200; i++) {
+      c.append(i * 0.01).append(',').append(1 - i * 0.01).append(',').append(i % 2).append('\n');
+      l.append(i % 2).append(" 1:").append(i * 0.01).append(" 2:").append(1 - i * 0.01).append('\n');
+    }
+    Files.writeString(csv, c);
+    Files.writeString(svm, l);
+    String parquet = dir.resolve("d.parquet").toString();
+    spark.read().format("libsvm").option("numFeatures", "2").load(svm.toString()).write().parquet(parquet);
+
+    Map<String, JobConfig> sources = new LinkedHashMap<>();
+    sources.put("generated", JobConfig.load((String) null, List.of("model.layers=[2, 8, 3]", "data.generator.rows=300")));
+    sources.put("csv", JobConfig.load((String) null, List.of("model.layers=[2, 8, 2]", "data.format=csv", "data.train=" + csv)));
+    sources.put("libsvm", JobConfig.load((String) null, List.of("model.layers=[2, 8, 2]", "data.format=libsvm", "data.train=" + svm)));
+    sources.put("parquet", JobConfig.load((String) null, List.of("model.layers=[2, 8, 2]", "data.format=parquet",
+        "data.train=" + parquet)));
+    if (new File("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").exists()) {
+      sources.put("idx", JobConfig.load((String) null, List.of("model.layers=[784, 8, 10]", "data.format=idx",
+          "data.train=/usr/share/datasets/fashion-mnist/t10k")));
+    }
+    List<String> report = new ArrayList<>();
+    for (Map.Entry<String, JobConfig> e : sources.entrySet()) report.add(e.getKey() + " " + bytes(spark, e.getValue()) + " B");
+    System.out.println("step task binary: " + report);
+    for (String r : report) {
+      long b = Long.parseLong(r.split(" ")[1]);
+      assertTrue(b <= MAX_BYTES, "a training step ships " + r + " to every task; the bound is " + MAX_BYTES + ": " + report);
+    }
+    assertEquals(1, report.stream().map(r -> r.split(" ")[1]).distinct().count(), "the same for every source: " + report);
+  }
+}
