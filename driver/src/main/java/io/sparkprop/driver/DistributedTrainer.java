@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
@@ -22,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import scala.collection.Iterator;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
-import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
@@ -46,7 +46,7 @@ public final class DistributedTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
   private static final ClassTag<byte[]> STEP_TAG = ClassTag$.MODULE$.apply(byte[].class);
   private static final ClassTag<double[]> EVAL_TAG = ClassTag$.MODULE$.apply(double[].class);
-  private static final ClassTag<float[]> PARAMS_TAG = ClassTag$.MODULE$.apply(float[].class);
+  private static final ClassTag<byte[]> PARAMS_TAG = ClassTag$.MODULE$.apply(byte[].class);
 
   private final JavaSparkContext sc;
   private final TrainingSpec spec;
@@ -57,6 +57,7 @@ public final class DistributedTrainer {
   private final String runName;
   private final String jobGroup;
   private final float[] gradSum; // the driver's gradient sum, reused by every step
+  private final byte[] paramBytes; // the parameters as broadcast (little-endian float32), reused by every step
   private StepStats lastStats;
 
   /** Starts from the spec's seeded initial weights. */
@@ -83,6 +84,7 @@ public final class DistributedTrainer {
     this.plan = spec.plan(data.rows());
     this.params = params.clone();
     this.gradSum = new float[params.length];
+    this.paramBytes = new byte[4 * params.length];
     this.state = state.copy();
     this.jobGroup = "sparkprop-" + runName + "-" + UUID.randomUUID();
   }
@@ -110,10 +112,10 @@ public final class DistributedTrainer {
     long t0 = System.nanoTime();
     sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
     sc.setJobDescription(runName + ": epoch " + epoch + " step " + k + " (global step " + t + ")");
-    Broadcast<float[]> bc = sc.sc().broadcast(params, PARAMS_TAG);
+    Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, paramBytes), PARAMS_TAG);
     OrderedSum sum = new OrderedSum(data.partitions(), gradSum);
     try {
-      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k), sum, STEP_TAG);
+      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k), allPartitions(data), sum, STEP_TAG);
     } finally {
       bc.destroy();
     }
@@ -140,9 +142,12 @@ public final class DistributedTrainer {
 
   /** Index of the first NaN or infinite value, or -1. */
   static int firstNonFinite(float[] a) {
-    float acc = 0;
-    for (float v : a) acc += v * 0f; // 0 * finite = 0; 0 * (NaN or inf) = NaN: one branch-free pass
-    if (acc == 0f) return -1;
+    // a float is NaN or infinite iff its exponent bits are all ones; adding one exponent step to
+    // exactly those carries into the sign bit, so one branch-free OR over the bits (which C2
+    // vectorizes) says whether any is, and only then a second pass finds which
+    int any = 0;
+    for (float v : a) any |= (Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000;
+    if (any >= 0) return -1;
     for (int i = 0; i < a.length; i++) {
       if (!Float.isFinite(a[i])) return i;
     }
@@ -155,7 +160,7 @@ public final class DistributedTrainer {
    * function. A reader that captures something heavy (a Hadoop Configuration, rows) shows here.
    */
   public long stepTaskBinaryBytes() {
-    Broadcast<float[]> bc = sc.sc().broadcast(new float[1], PARAMS_TAG);
+    Broadcast<byte[]> bc = sc.sc().broadcast(new byte[4], PARAMS_TAG);
     try {
       Object pair = new scala.Tuple2<>(data.blocks(), new PartitionGradient(bc, spec, plan, 0, 0));
       return org.apache.spark.SparkEnv.get().closureSerializer().newInstance()
@@ -163,6 +168,13 @@ public final class DistributedTrainer {
     } finally {
       bc.destroy();
     }
+  }
+
+  /** Every partition index, as runJob takes them. */
+  private static scala.collection.immutable.Seq<Object> allPartitions(PackedData d) {
+    java.util.List<Object> l = new ArrayList<>(d.partitions());
+    for (int p = 0; p < d.partitions(); p++) l.add(p);
+    return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
   }
 
   /** Timings of the last step, or null before the first. */
@@ -188,10 +200,10 @@ public final class DistributedTrainer {
   public static EvalSums evaluate(JavaSparkContext sc, TrainingSpec spec, float[] params, PackedData eval, String runName) {
     spec.network().checkParams(params, "parameters");
     sc.setJobDescription(runName + ": evaluate " + eval.rows() + " examples");
-    Broadcast<float[]> bc = sc.sc().broadcast(params.clone(), PARAMS_TAG);
+    Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, null), PARAMS_TAG);
     EvalSums[] parts = new EvalSums[eval.partitions()];
     try {
-      sc.sc().runJob(eval.blocks(), new PartitionEval(bc, spec), new AbstractFunction2<Object, double[], BoxedUnit>() {
+      sc.sc().runJob(eval.blocks(), new PartitionEval(bc, spec), allPartitions(eval), new AbstractFunction2<Object, double[], BoxedUnit>() {
         @Override
         public BoxedUnit apply(Object p, double[] s) {
           synchronized (parts) {
@@ -306,16 +318,16 @@ public final class DistributedTrainer {
   }
 
   /** The per-partition gradient of one step; runs on executors. */
-  private static final class PartitionGradient extends AbstractFunction1<Iterator<Examples>, byte[]>
+  private static final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<Examples>, byte[]>
       implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final Broadcast<float[]> params;
+    private final Broadcast<byte[]> params;
     private final TrainingSpec spec;
     private final BatchPlan plan;
     private final int epoch;
     private final int k;
 
-    PartitionGradient(Broadcast<float[]> params, TrainingSpec spec, BatchPlan plan, int epoch, int k) {
+    PartitionGradient(Broadcast<byte[]> params, TrainingSpec spec, BatchPlan plan, int epoch, int k) {
       this.params = params;
       this.spec = spec;
       this.plan = plan;
@@ -324,13 +336,13 @@ public final class DistributedTrainer {
     }
 
     @Override
-    public byte[] apply(Iterator<Examples> it) {
+    public byte[] apply(TaskContext ctx, Iterator<Examples> it) {
       long t0 = System.nanoTime();
       if (!it.hasNext()) return StepResult.empty(0);
       Examples shard = it.next();
       if (shard.rows() == 0) return StepResult.empty(System.nanoTime() - t0);
       ShardStep step = ExecutorState.shardStep(spec);
-      float[] p = params.value();
+      float[] p = ExecutorState.params(params);
       float[] grad = ExecutorState.zeroedGradient(spec);
       LossSum s = step.accumulate(p, shard, plan, epoch, k, grad);
       long nanos = System.nanoTime() - t0;
@@ -339,23 +351,24 @@ public final class DistributedTrainer {
   }
 
   /** The per-partition evaluation sums (as an array: Spark's Kryo cannot serialize records); runs on executors. */
-  private static final class PartitionEval extends AbstractFunction1<Iterator<Examples>, double[]> implements Serializable {
+  private static final class PartitionEval extends AbstractFunction2<TaskContext, Iterator<Examples>, double[]>
+      implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final Broadcast<float[]> params;
+    private final Broadcast<byte[]> params;
     private final TrainingSpec spec;
 
-    PartitionEval(Broadcast<float[]> params, TrainingSpec spec) {
+    PartitionEval(Broadcast<byte[]> params, TrainingSpec spec) {
       this.params = params;
       this.spec = spec;
     }
 
     @Override
-    public double[] apply(Iterator<Examples> it) {
+    public double[] apply(TaskContext ctx, Iterator<Examples> it) {
       if (!it.hasNext()) return EvalSums.ZERO.toArray();
       Examples shard = it.next();
       if (shard.rows() == 0) return EvalSums.ZERO.toArray();
       ShardStep step = ExecutorState.shardStep(spec);
-      return step.network().evaluate(params.value(), shard, step.workspace()).toArray();
+      return step.network().evaluate(ExecutorState.params(params), shard, step.workspace()).toArray();
     }
   }
 }

@@ -1,0 +1,230 @@
+package io.sparkprop.driver.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkprop.datasets.FashionMnist;
+import io.sparkprop.datasets.IdxReader;
+import io.sparkprop.driver.cli.CliJobs;
+import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.trainer.data.Examples;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The step users pay, measured on the path they run: for every data source the CLI reads (IDX,
+ * CSV, LibSVM, Parquet, generated), a fresh JVM runs the CLI's own training job
+ * ({@code sparkprop train}, in process) on Fashion-MNIST's 60k x 784 images (teacher-network rows
+ * of the same shape for "generated") with {@code conf/fashion-mnist.conf}'s network, optimizer and
+ * batch, and step metrics on; then 300 empty jobs in the same JVM. Reported per epoch: median step,
+ * median slowest task, median (step - slowest task), against the median empty job measured right
+ * after in that JVM.
+ *
+ * <p>{@code RealPathBenchmark [--epochs N] [--work DIR]} prints Markdown; {@code --child SOURCE
+ * DATADIR OUTDIR EPOCHS} is one fresh-JVM run (started by the parent with this JVM's command).
+ */
+public final class RealPathBenchmark {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final List<String> SOURCES = List.of("idx", "csv", "libsvm", "parquet", "generated");
+
+  private RealPathBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--child")) {
+      child(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]));
+      return;
+    }
+    int epochs = 10;
+    Path work = Path.of(System.getProperty("java.io.tmpdir"), "sparkprop-realpath");
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--epochs")) epochs = Integer.parseInt(args[i + 1]);
+      if (args[i].equals("--work")) work = Path.of(args[i + 1]);
+    }
+    System.out.print(run(work, epochs));
+  }
+
+  /** Prepares the files, runs every source in a fresh JVM, returns the Markdown section. */
+  static String run(Path work, int epochs) throws Exception {
+    if (!FashionMnist.installed()) return "Skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist).\n\n";
+    Path data = work.resolve("data");
+    prepare(data);
+    StringBuilder md = new StringBuilder();
+    md.append("Each row: a fresh JVM (the java command and class path of `bin/sparkprop`) running the CLI's `train` job in process, ")
+        .append(epochs).append(" epochs of `conf/fashion-mnist.conf` (784-256-128-10, Adam, batch 1024, 2 partitions, local[2]) on the ")
+        .append("source's copy of Fashion-MNIST (generated: teacher-network rows, 60k x 784), `output.step-metrics = true`; ")
+        .append("then 300 empty jobs (`parallelize(2 items, 2 partitions).count()`) in the same JVM. ms are medians over the epoch's 59 steps.\n\n")
+        .append("| source | epoch | step ms | slowest task ms | step - task ms | empty job ms (same JVM, after) | over empty job ms |\n")
+        .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    StringBuilder summary = new StringBuilder();
+    for (String source : SOURCES) {
+      JsonNode r = launch(source, data, work.resolve("runs"), epochs);
+      double empty = r.path("emptyJobMs").asDouble();
+      double later;
+      double firstDiff = Double.NaN;
+      List<Double> laterDiffs = new ArrayList<>();
+      for (JsonNode e : r.path("epochs")) {
+        int epoch = e.get(0).asInt();
+        double diff = e.get(3).asDouble();
+        if (epoch == 1) firstDiff = diff;
+        else laterDiffs.add(diff);
+        if (epoch == 1 || epoch == 2 || epoch == epochs) {
+          md.append(String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f | %+.1f |%n", source, epoch, e.get(1).asDouble(),
+              e.get(2).asDouble(), diff, empty, diff - empty));
+        }
+      }
+      laterDiffs.sort(Double::compare);
+      later = laterDiffs.isEmpty() ? Double.NaN : laterDiffs.get(laterDiffs.size() / 2);
+      summary.append(String.format("| %s | %.1f | %.1f | %.1f | %+.1f | %.2f | %.1f | %.4f |%n", source, firstDiff, later, empty,
+          later - empty, firstDiff / later, r.path("trainSeconds").asDouble(), r.path("validationAccuracy").asDouble()));
+    }
+    md.append("\nSummary (epochs 2-").append(epochs).append(": the median of their medians):\n\n")
+        .append("| source | epoch 1 step - task ms | epochs 2+ step - task ms | empty job ms | epochs 2+ over empty job ms | epoch 1 / later | training s | final test accuracy |\n")
+        .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n").append(summary)
+        .append("\nTargets: epochs 2+ at most the empty job + 3 ms; epoch 1 at most 1.5x a later epoch.\n\n");
+    return md.toString();
+  }
+
+  static JsonNode launch(String source, Path data, Path runs, int epochs) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-D")) cmd.add(a);
+    }
+    cmd.addAll(List.of("-Xmx4g", "-cp", System.getProperty("java.class.path"), RealPathBenchmark.class.getName(), "--child", source,
+        data.toString(), runs.resolve(source).toString(), Integer.toString(epochs)));
+    ProcessBuilder b = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    b.environment().put("OPENBLAS_NUM_THREADS", "1");
+    Process p = b.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException("the " + source + " run failed:\n" + out);
+    String last = out.lines().filter(l -> l.startsWith("{\"source\"")).reduce((a, c) -> c).orElseThrow(
+        () -> new IllegalStateException("no result from the " + source + " run:\n" + out));
+    System.err.println(last);
+    return JSON.readTree(last);
+  }
+
+  /** The config overrides that make the CLI read {@code source}. */
+  static List<String> overrides(String source, Path data, Path out) {
+    List<String> o = new ArrayList<>(List.of("output.dir=" + out, "output.model=\"\"", "output.step-metrics=true"));
+    switch (source) {
+      case "idx": break;
+      case "csv": o.addAll(List.of("data.format=csv", "data.train=" + data.resolve("train.csv"), "data.validation=" + data.resolve("test.csv")));
+        break;
+      case "libsvm": o.addAll(List.of("data.format=libsvm", "data.features=784", "data.train=" + data.resolve("train.svm"),
+          "data.validation=" + data.resolve("test.svm")));
+        break;
+      case "parquet": o.addAll(List.of("data.format=parquet", "data.train=" + data.resolve("train.parquet"),
+          "data.validation=" + data.resolve("test.parquet")));
+        break;
+      case "generated": o.addAll(List.of("data.format=generated", "data.generator.name=teacher", "data.generator.rows=60000",
+          "data.generator.features=784", "data.generator.classes=10", "data.generator.hidden=64", "data.validation=\"\""));
+        break;
+      default: throw new IllegalArgumentException("unknown source " + source);
+    }
+    return o;
+  }
+
+  static void child(String source, Path data, Path out, int epochs) throws Exception {
+    List<String> sets = overrides(source, data, out);
+    sets.add("training.epochs=" + epochs);
+    JobConfig cfg = JobConfig.load("conf/fashion-mnist.conf", sets);
+    SparkSession spark = CliJobs.session("local[2]", "realpath-" + source);
+    long t0 = System.nanoTime();
+    ObjectNode result = JSON.createObjectNode();
+    try {
+      var model = CliJobs.train(spark, cfg, new PrintStream(java.io.OutputStream.nullOutputStream()));
+      result.put("trainSeconds", (System.nanoTime() - t0) / 1e9);
+      result.put("validationAccuracy", model.metrics().getOrDefault("validation_accuracy", Double.NaN));
+      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      JavaRDD<Integer> empty = sc.parallelize(Arrays.asList(1, 2), 2);
+      double[] ms = new double[300];
+      for (int i = 0; i < ms.length; i++) {
+        long s = System.nanoTime();
+        empty.count();
+        ms[i] = (System.nanoTime() - s) / 1e6;
+      }
+      Arrays.sort(ms);
+      result.put("emptyJobMs", ms[ms.length / 2]);
+    } finally {
+      spark.stop();
+    }
+    Map<Integer, List<double[]>> byEpoch = new TreeMap<>();
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      if (!line.startsWith("{\"step\"")) continue;
+      JsonNode j = JSON.readTree(line);
+      byEpoch.computeIfAbsent(j.path("epoch").asInt() + 1, k -> new ArrayList<>())
+          .add(new double[] {j.path("stepMillis").asDouble(), j.path("slowestTaskMillis").asDouble()});
+    }
+    ArrayNode rows = result.putArray("epochs");
+    for (Map.Entry<Integer, List<double[]>> e : byEpoch.entrySet()) {
+      List<double[]> s = e.getValue();
+      rows.addArray().add(e.getKey()).add(median(s, 0)).add(median(s, 1)).add(median(s, 2));
+    }
+    result.put("source", source);
+    ObjectNode ordered = JSON.createObjectNode();
+    ordered.put("source", source);
+    ordered.setAll(result);
+    System.out.println(JSON.writeValueAsString(ordered));
+  }
+
+  /** Median of column c (2: step - task). */
+  static double median(List<double[]> rows, int c) {
+    double[] v = rows.stream().mapToDouble(r -> c == 2 ? r[0] - r[1] : r[c]).sorted().toArray();
+    return v[v.length / 2];
+  }
+
+  /** Writes Fashion-MNIST as CSV (with a header), LibSVM (non-zero pixels) and Parquet, once. */
+  static void prepare(Path data) throws IOException {
+    if (Files.exists(data.resolve("done"))) return;
+    Files.createDirectories(data);
+    Configuration conf = new Configuration();
+    String dir = FashionMnist.DEFAULT_DIR;
+    for (String[] set : new String[][] {{"train", "train"}, {"test", "t10k"}}) {
+      Examples e = IdxReader.readLocal(conf, gz(dir, set[1] + "-images-idx3-ubyte"), gz(dir, set[1] + "-labels-idx1-ubyte"));
+      int d = e.features();
+      try (BufferedWriter csv = Files.newBufferedWriter(data.resolve(set[0] + ".csv"));
+          BufferedWriter svm = Files.newBufferedWriter(data.resolve(set[0] + ".svm"))) {
+        StringBuilder h = new StringBuilder();
+        for (int i = 0; i < d; i++) h.append('p').append(i).append(',');
+        csv.write(h.append("label\n").toString());
+        for (int r = 0; r < e.rows(); r++) {
+          StringBuilder c = new StringBuilder(d * 8);
+          StringBuilder s = new StringBuilder(d * 6).append((int) e.y()[r]);
+          for (int i = 0; i < d; i++) {
+            float v = e.x()[r * d + i];
+            c.append(v).append(',');
+            if (v != 0) s.append(' ').append(i + 1).append(':').append(v);
+          }
+          csv.write(c.append((int) e.y()[r]).append('\n').toString());
+          svm.write(s.append('\n').toString());
+        }
+      }
+      SparkSession spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+          .config("spark.driver.host", "127.0.0.1").getOrCreate();
+      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      var images = set[0].equals("train") ? FashionMnist.train(sc, dir, 2) : FashionMnist.test(sc, dir, 2);
+      BenchmarkSuite.frame(spark, images).write().mode("overwrite").parquet(data.resolve(set[0] + ".parquet").toString());
+    }
+    SparkSession.builder().getOrCreate().stop();
+    Files.writeString(data.resolve("done"), "ok\n");
+  }
+
+  private static String gz(String dir, String name) {
+    Path p = Path.of(dir, name + ".gz");
+    return Files.exists(p) ? p.toString() : Path.of(dir, name).toString();
+  }
+}

@@ -1,0 +1,24 @@
+package io.sparkprop.driver.cli;
+
+import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.driver.model.Model;
+import java.io.PrintStream;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The CLI's own session and training job for in-process callers (the real-path benchmark), so
+ * that what they measure is exactly what {@code sparkprop train} runs.
+ */
+public final class CliJobs {
+  private CliJobs() {}
+
+  /** The session {@code sparkprop} opens (one BLAS thread per task, no console progress). */
+  public static SparkSession session(String master, String appName) {
+    return Sessions.open(master, appName);
+  }
+
+  /** {@code sparkprop train}'s whole job, printing to {@code out}. */
+  public static Model train(SparkSession spark, JobConfig cfg, PrintStream out) {
+    return TrainCommand.run(spark, cfg, out, false);
+  }
+}
