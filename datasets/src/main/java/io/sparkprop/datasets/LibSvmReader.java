@@ -69,8 +69,12 @@ public final class LibSvmReader {
       }
       return max;
     };
-    int max = TextLines.parse(sc, path, o.minPartitions(), maxIndex).reduce(Math::max);
-    return Math.max(1, max);
+    int max = TextLines.parse(sc, path, o.minPartitions(), maxIndex).fold(0, Math::max);
+    if (max == 0) {
+      throw new IllegalArgumentException(path + " holds no LibSVM row with a feature (an empty file?); nothing to infer the feature "
+          + "count from (data.features = 0)");
+    }
+    return max;
   }
 
   static String stripComment(String s) {

@@ -126,7 +126,18 @@ final class TextLines {
           return new Line(file, t._1().get(), t._2().toString());
         }
       };
-      return List.of(parser.parse(lines, where)).iterator();
+      // parsed when the consumer first asks (not when Spark builds the partition's iterator), so a
+      // validation pass reading it can catch a bad row as a result instead of failing the task
+      return new Iterator<T>() {
+        private boolean done;
+
+        @Override public boolean hasNext() { return !done; }
+        @Override public T next() {
+          if (done) throw new java.util.NoSuchElementException();
+          done = true;
+          return parser.parse(lines, where);
+        }
+      };
     }, true);
   }
 }

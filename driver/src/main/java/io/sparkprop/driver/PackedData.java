@@ -99,12 +99,22 @@ public final class PackedData {
     long bytes;
     long hash;
     try {
-      long[] sums = packed.map(e -> {
-        e.validate(network.head(), network.inputSize(), network.outputSize());
-        return new long[] {e.bytes(), e.contentHash()};
-      }).reduce((a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
-      bytes = sums[0];
-      hash = sums[1];
+      // a broken rule comes back as the partition's result (no task fails, nothing is retried)
+      List<scala.Tuple2<long[], String>> parts = packed.map(e -> {
+        try {
+          e.validate(network.head(), network.inputSize(), network.outputSize());
+          return new scala.Tuple2<long[], String>(new long[] {e.bytes(), e.contentHash()}, null);
+        } catch (IllegalArgumentException bad) {
+          return new scala.Tuple2<long[], String>(new long[2], bad.getMessage());
+        }
+      }).collect();
+      bytes = 0;
+      hash = 0;
+      for (scala.Tuple2<long[], String> p : parts) {
+        if (p._2() != null) throw new IllegalArgumentException(set.description() + ": " + p._2());
+        bytes += p._1()[0];
+        hash += p._1()[1];
+      }
     } catch (Exception e) {
       packed.unpersist(false);
       concat.unpersist(false);

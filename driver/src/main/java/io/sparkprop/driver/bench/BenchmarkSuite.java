@@ -41,7 +41,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The benchmark suite (bin/bench): where Sparkprop stands against Spark MLlib and the hardware.
- * Sections: time to accuracy on Fashion-MNIST beside MLlib's MultilayerPerceptronClassifier
+ * Sections: the CLI's own training job per data source in fresh JVMs (the step users pay), time
+ * to accuracy on Fashion-MNIST beside MLlib's MultilayerPerceptronClassifier
  * (same architecture, L-BFGS), engine GFLOP/s against sgemm, per-step overhead against an empty
  * job and an MLlib-style step, and epoch time and cached memory against rows. Prints Markdown,
  * writes it between the markers of {@code docs/benchmarks.md} and draws docs/time-to-accuracy.png.
@@ -95,11 +96,14 @@ public final class BenchmarkSuite {
     }
   }
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick");
     String out = "docs";
     for (int i = 0; i + 1 < args.length; i++) if (args[i].equals("--out")) out = args[i + 1];
     outDir = out;
+    long t0 = System.nanoTime();
+    // first, in JVMs of their own: what bin/sparkprop users pay per step
+    String realPath = RealPathBenchmark.run(Path.of(System.getProperty("java.io.tmpdir"), "sparkprop-realpath"), quick ? 4 : 10);
     SparkSession spark = SparkSession.builder().master("local[2]").appName("sparkprop-benchmarks")
         .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false")
         .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1").getOrCreate();
@@ -112,7 +116,9 @@ public final class BenchmarkSuite {
         .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", Java ")
         .append(System.getProperty("java.version")).append(", Spark ").append(spark.version()).append(", BLAS ")
         .append(Blas.describe()).append(", local[2]. Date: ").append(LocalDate.now()).append(".\n\n");
-    long t0 = System.nanoTime();
+
+    section(md, "0. The step users pay: the CLI's own job, fresh JVM, every data source");
+    md.append(realPath);
 
     section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
     List<Curve> curves = timeToAccuracy(spark, sc, quick);

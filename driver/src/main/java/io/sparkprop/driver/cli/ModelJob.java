@@ -41,8 +41,13 @@ final class ModelJob {
       throw new ConfigError("--unlabeled reads csv or Spark formats (parquet, orc, json), not data.format = " + format
           + " (libsvm and idx always carry labels)");
     }
-    ExampleSet set = DataLoader.load(spark, cfg, dataPath, "test", partitions, unlabeled);
-    this.data = PackedData.pack(model.scaling().apply(set), model.spec(), StorageLevel.MEMORY_AND_DISK());
+    ExampleSet set = io.sparkprop.driver.DataCheck.check(DataLoader.load(spark, cfg, dataPath, "test", partitions, unlabeled),
+        model.spec(), unlabeled ? "input" : "evaluation");
+    try {
+      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), StorageLevel.MEMORY_AND_DISK());
+    } finally {
+      io.sparkprop.driver.DataCheck.release(set);
+    }
     this.spec = new TrainingSpec(model.spec(), io.sparkprop.trainer.nn.Init.of(io.sparkprop.trainer.nn.Init.Kind.HE_NORMAL),
         io.sparkprop.trainer.optim.Optimizer.sgd(1), 1, false, 0, cfg.integer("training.block-rows", 1, 1 << 20));
   }

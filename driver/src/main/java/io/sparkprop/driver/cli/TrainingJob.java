@@ -3,6 +3,7 @@ package io.sparkprop.driver.cli;
 import io.sparkprop.datasets.ExampleSet;
 import io.sparkprop.datasets.FeatureScaling;
 import io.sparkprop.datasets.Splits;
+import io.sparkprop.driver.DataCheck;
 import io.sparkprop.driver.DistributedTrainer;
 import io.sparkprop.driver.DivergenceException;
 import io.sparkprop.driver.EpochReport;
@@ -87,12 +88,26 @@ final class TrainingJob {
         + sc.master() + ", " + partitions + " partitions");
     out.println("effective config: " + cfg.renderCompact());
 
-    ExampleSet train = DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions);
+    List<ExampleSet> checked = new java.util.ArrayList<>(); // cached by the check, released once packed
+    try {
+      return load(spark, cfg, out, fresh, initFrom, start, partitions, checked);
+    } finally {
+      checked.forEach(DataCheck::release);
+    }
+  }
+
+  private static Result load(SparkSession spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom, Model start,
+      int partitions, List<ExampleSet> checked) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    NetworkSpec net = cfg.network();
+    ExampleSet train = DataCheck.check(DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions), net, "training");
+    checked.add(train);
     ExampleSet validation = null;
     String valPath = cfg.string("data.validation");
     double fraction = cfg.number("data.validation-fraction", 0, 0.99, true);
     if (!valPath.isEmpty() || cfg.string("data.format").equals("generated")) {
-      validation = DataLoader.load(spark, cfg, valPath, "validation", partitions);
+      validation = DataCheck.check(DataLoader.load(spark, cfg, valPath, "validation", partitions), net, "validation");
+      checked.add(validation);
     } else if (fraction > 0) {
       ExampleSet[] s = Splits.trainValidation(train, fraction, cfg.longValue("training.seed", Long.MIN_VALUE));
       train = s[0];
@@ -100,7 +115,8 @@ final class TrainingJob {
     }
     String testPath = cfg.string("data.test");
     ExampleSet test = !testPath.isEmpty() || cfg.string("data.format").equals("generated")
-        ? DataLoader.load(spark, cfg, testPath, "test", partitions) : null;
+        ? DataCheck.check(DataLoader.load(spark, cfg, testPath, "test", partitions), net, "test") : null;
+    if (test != null) checked.add(test);
 
     if (train.blocks().getNumPartitions() > partitions) {
       train = train.withBlocks(train.blocks().coalesce(partitions), train.description());
@@ -118,6 +134,8 @@ final class TrainingJob {
       if (train.droppedRows() > 0) out.println("dropped " + train.droppedRows() + " bad training rows (data.bad-rows = drop)");
       valData = validation == null ? null : PackedData.pack(validation, net, StorageLevel.MEMORY_AND_DISK());
       testData = test == null ? null : PackedData.pack(test, net, StorageLevel.MEMORY_AND_DISK());
+      checked.forEach(DataCheck::release); // the packed copies are cached now
+      checked.clear();
       out.printf("data: %d training examples (%.1f MB cached)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,
           valData == null ? "" : ", " + valData.rows() + " validation", testData == null ? "" : ", " + testData.rows() + " test");
       Result r = fit(sc, cfg, out, fresh, initFrom, start, scaling, trainData, valData, testData, partitions);
