@@ -23,7 +23,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SparkSession spark = Sessions.open(common.master, "sparkprop evaluate");
+    SparkSession spark = Sessions.open(common.master, "sparkprop evaluate", common.logLevel());
     try {
       ModelJob job = new ModelJob(spark, model, data, common.sets);
       EvalSums s = DistributedTrainer.evaluate(JavaSparkContext.fromSparkContext(spark.sparkContext()), job.spec,

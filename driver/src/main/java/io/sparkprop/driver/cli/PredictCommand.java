@@ -53,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
     if (!fmt.equals("csv") && !fmt.equals("parquet")) {
       throw new IllegalArgumentException("--format " + format + " is not csv or parquet");
     }
-    SparkSession spark = Sessions.open(common.master, "sparkprop predict");
+    SparkSession spark = Sessions.open(common.master, "sparkprop predict", common.logLevel());
     try {
       ModelJob job = new ModelJob(spark, model, data, common.sets, unlabeled);
       NetworkSpec net = job.model.spec();

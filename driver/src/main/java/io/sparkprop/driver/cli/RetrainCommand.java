@@ -54,9 +54,9 @@ final class RetrainCommand implements Callable<Integer> {
       throw new ConfigError("output.model = " + cfg.string("output.model") + " is not used by retrain: the registry " + registry
           + " receives the model; remove output.model");
     }
-    SparkSession spark = Sessions.open(common.master, cfg.string("run.name"));
+    SparkSession spark = Sessions.open(common.master, cfg.string("run.name"), common.logLevel());
     try {
-      return run(spark, cfg, registry, System.out);
+      return run(spark, cfg, registry, common.out());
     } finally {
       spark.stop();
     }

@@ -11,6 +11,11 @@ final class Sessions {
    * with one BLAS thread per executor task unless the user set otherwise.
    */
   static SparkSession open(String master, String appName) {
+    return open(master, appName, "WARN");
+  }
+
+  /** As {@link #open(String, String)}, with Spark's and Sparkprop's loggers at {@code level} (WARN, INFO, ERROR). */
+  static SparkSession open(String master, String appName, String level) {
     SparkSession.Builder b = SparkSession.builder().appName(appName);
     boolean submitted = System.getProperty("spark.master") != null;
     if (master != null) b.master(master);
@@ -19,7 +24,9 @@ final class Sessions {
     if (!probe.contains("spark.executorEnv.OPENBLAS_NUM_THREADS")) b.config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
     if (!probe.contains("spark.ui.showConsoleProgress")) b.config("spark.ui.showConsoleProgress", "false");
     SparkSession s = b.getOrCreate();
-    s.sparkContext().setLogLevel("WARN");
+    s.sparkContext().setLogLevel(level);
+    org.apache.logging.log4j.core.config.Configurator.setLevel("io.sparkprop",
+        org.apache.logging.log4j.Level.toLevel(level.equals("WARN") ? "INFO" : level)); // our INFO lines (packing) unless quiet
     return s;
   }
 }

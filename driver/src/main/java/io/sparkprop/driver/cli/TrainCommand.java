@@ -30,9 +30,9 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobConfig cfg = JobConfig.load(config, common.sets);
-    SparkSession spark = Sessions.open(common.master, cfg.string("run.name"));
+    SparkSession spark = Sessions.open(common.master, cfg.string("run.name"), common.logLevel());
     try {
-      run(spark, cfg, System.out, fresh);
+      run(spark, cfg, common.out(), fresh);
       return Sparkprop.OK;
     } finally {
       spark.stop();

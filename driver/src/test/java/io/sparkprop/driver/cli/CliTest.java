@@ -172,4 +172,16 @@ class CliTest {
     assertTrue(r.err().contains("already exists"), r.err());
     assertFalse(r.out().contains("epoch"), r.out());
   }
+
+  @Test
+  void quiet_printsOnlyTheResult_andEpochLinesHaveNoBlankLines() {
+    Run q = run(quick("--set", "output.model=" + dir.resolve("quiet"), "-q"));
+    assertEquals(0, q.code(), q.out() + q.err());
+    List<String> lines = q.out().lines().toList();
+    assertEquals(2, lines.size(), q.out());
+    assertTrue(lines.get(0).startsWith("test: accuracy") && lines.get(1).startsWith("model written to"), q.out());
+    Run plain = run(quick());
+    assertFalse(plain.out().contains("\n\n"), "no blank line after the epoch lines:\n" + plain.out());
+    assertEquals(4, plain.out().lines().filter(l -> l.startsWith("epoch ")).count(), plain.out());
+  }
 }
