@@ -92,7 +92,7 @@ public final class RealPathBenchmark {
           later - empty, firstDiff / later, r.path("trainSeconds").asDouble(), r.path("validationAccuracy").asDouble()));
     }
     md.append("\nSummary (epochs 2-").append(epochs).append(": the median of their medians):\n\n")
-        .append("| source | epoch 1 step - task ms | epochs 2+ step - task ms | empty job ms | epochs 2+ over empty job ms | epoch 1 / later | training s | final validation accuracy (t10k) |\n")
+        .append("| source | epoch 1 step - task ms | epochs 2+ step - task ms | empty job ms | epochs 2+ over empty job ms | epoch 1 / later | whole job s (load, train, evaluate) | final validation accuracy (t10k) |\n")
         .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n").append(summary)
         .append("\nTargets: epochs 2+ at most the empty job + 3 ms; epoch 1 at most 1.5x a later epoch.\n\n");
     return md.toString();
