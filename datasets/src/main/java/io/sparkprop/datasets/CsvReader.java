@@ -75,19 +75,20 @@ public final class CsvReader {
     int d = layout.features().length;
     int tw = o.targets().targetWidth();
     TextLines.SplitParser<Examples> parser = (lines, where) -> {
+      Fields fields = fields(o.delimiter());
       BlockBuilder b = new BlockBuilder(d, tw, layout.weight() >= 0);
       while (lines.hasNext()) {
         TextLines.Line line = lines.next();
         if (line.text().isBlank()) continue;
         if (o.header() && line.offset() == 0) {
-          List<String> h = split(line.text(), o.delimiter());
+          List<String> h = fields.split(line.text());
           if (!h.equals(layout.header())) {
             throw new BadRowException(line.file() + " line 1", "header " + h + " differs from the first file's "
                 + layout.header() + "; all files of a data set must have the same columns");
           }
           continue;
         }
-        String problem = parseRow(line.text(), o, layout, b);
+        String problem = parseRow(fields.split(line.text()), o, layout, b);
         if (problem != null) TextLines.reject(line, problem, o.badRows(), dropped, where);
       }
       return b.build();
@@ -96,8 +97,7 @@ public final class CsvReader {
   }
 
   /** Fills one row of the builder; returns null, or the rule the row breaks (the row is then removed). */
-  static String parseRow(String text, Options o, Layout layout, BlockBuilder b) {
-    List<String> f = split(text, o.delimiter());
+  static String parseRow(List<String> f, Options o, Layout layout, BlockBuilder b) {
     if (f.size() != layout.columns()) {
       return "has " + f.size() + " columns, expected " + layout.columns()
           + (layout.header() != null ? " (as in the header)" : " (as in the first line)");
@@ -204,19 +204,55 @@ public final class CsvReader {
     }
   }
 
-  /** Splits on the delimiter, trims, and strips one pair of surrounding double quotes. */
+  /**
+   * Splits one line as CSV (RFC 4180 as the world writes it, by univocity-parsers, which Spark
+   * itself uses): fields may be quoted, a quoted field may hold the delimiter, a doubled quote
+   * inside quotes is one quote, surrounding blanks are trimmed, a byte-order mark at the start of a
+   * file and a CR before the line end are dropped. A quoted field cannot span lines (files are
+   * split by lines to be read in parallel).
+   */
   static List<String> split(String line, char delimiter) {
-    List<String> out = new ArrayList<>();
-    int start = 0;
-    for (int i = 0; i <= line.length(); i++) {
-      if (i == line.length() || line.charAt(i) == delimiter) {
-        String f = line.substring(start, i).trim();
-        if (f.length() >= 2 && f.charAt(0) == '"' && f.charAt(f.length() - 1) == '"') f = f.substring(1, f.length() - 1);
-        out.add(f);
-        start = i + 1;
-      }
+    return fields(delimiter).split(line);
+  }
+
+  /** A reusable splitter (one per task: the parser is not thread-safe). */
+  static Fields fields(char delimiter) {
+    return new Fields(delimiter);
+  }
+
+  /** Splits lines with one univocity parser. */
+  static final class Fields {
+    private final com.univocity.parsers.csv.CsvParser parser;
+
+    Fields(char delimiter) {
+      com.univocity.parsers.csv.CsvParserSettings s = new com.univocity.parsers.csv.CsvParserSettings();
+      s.getFormat().setDelimiter(delimiter);
+      s.getFormat().setQuote('"');
+      s.getFormat().setQuoteEscape('"');
+      s.getFormat().setLineSeparator("\n");
+      s.setIgnoreLeadingWhitespaces(true);
+      s.setIgnoreTrailingWhitespaces(true);
+      s.setNullValue("");
+      s.setEmptyValue("");
+      s.setMaxCharsPerColumn(-1);
+      s.setMaxColumns(1 << 20);
+      s.setSkipEmptyLines(false);
+      this.parser = new com.univocity.parsers.csv.CsvParser(s);
     }
-    return out;
+
+    List<String> split(String line) {
+      String l = line;
+      if (!l.isEmpty() && l.charAt(0) == '\uFEFF') l = l.substring(1);
+      if (l.endsWith("\r")) l = l.substring(0, l.length() - 1);
+      String[] f = parser.parseLine(l);
+      List<String> out = new ArrayList<>(f == null ? 1 : f.length);
+      if (f == null) {
+        out.add("");
+        return out;
+      }
+      for (String v : f) out.add(v == null ? "" : v);
+      return out;
+    }
   }
 
   private static String firstLine(Configuration conf, String file) {

@@ -74,4 +74,19 @@ class CsvReaderTest {
     assertTrue(e.getMessage().contains("label column 'class' is not in the header") && e.getMessage().contains("[f1, f2, label, w]"),
         e.getMessage());
   }
+
+  @Test
+  void csvAsTheWorldWritesIt_quotesEscapesBomAndCrlf() throws Exception {
+    java.nio.file.Path f = java.nio.file.Files.createTempFile("quoted", ".csv");
+    // a BOM, CRLF line ends, quoted header names, a quoted field holding the delimiter and a doubled quote
+    java.nio.file.Files.writeString(f, "\uFEFF\"a\",\"b, the second\",label,note\r\n"
+        + "0.5,\"1.5\",0,\"says \"\"hi\"\", twice\"\r\n"
+        + " 2 , \"-3\" ,1,plain\r\n");
+    CsvReader.Options o = new CsvReader.Options(',', true, List.of("label"), List.of("a", "b, the second"), null,
+        Targets.classes(2), BadRows.FAIL, 1);
+    Examples e = Collect.all(CsvReader.read(Spark.sc(), f.toString(), o));
+    assertArrayEquals(new float[] {0.5f, 1.5f, 2f, -3f}, e.x(), 0f);
+    assertArrayEquals(new float[] {0, 1}, e.y(), 0f);
+    assertEquals(List.of("says \"hi\", twice", "x"), CsvReader.split("\"says \"\"hi\"\", twice\",x\r", ',').subList(0, 2));
+  }
 }
