@@ -40,10 +40,28 @@ public final class CsvReader {
    * @param targets what the labels mean
    * @param badRows fail or drop on a bad row
    * @param minPartitions lower bound on the number of partitions
+   * @param classNames string class labels in index order (the label column holds these strings,
+   *     read as their indices), or null for numeric labels
    */
   public record Options(char delimiter, boolean header, List<String> labels, List<String> features, String weight,
-      Targets targets, BadRows badRows, int minPartitions) implements Serializable {
+      Targets targets, BadRows badRows, int minPartitions, List<String> classNames) implements Serializable {
+    public Options(char delimiter, boolean header, List<String> labels, List<String> features, String weight, Targets targets,
+        BadRows badRows, int minPartitions) {
+      this(delimiter, header, labels, features, weight, targets, badRows, minPartitions, null);
+    }
+
+    /** The same options reading the label column as these class names (index order). */
+    public Options withClassNames(List<String> names) {
+      return new Options(delimiter, header, labels, features, weight, targets, badRows, minPartitions, names);
+    }
+
     public Options {
+      if (classNames != null) {
+        classNames = List.copyOf(classNames);
+        if (targets.kind() != Targets.Kind.CLASS_INDEX) {
+          throw new IllegalArgumentException("string labels name classes; they need a softmax output (one class per row)");
+        }
+      }
       Objects.requireNonNull(labels, "label columns");
       Objects.requireNonNull(features, "feature columns");
       Objects.requireNonNull(targets, "targets");
@@ -96,6 +114,37 @@ public final class CsvReader {
     return new ExampleSet(TextLines.parse(sc, path, o.minPartitions(), parser), d, tw, "CSV " + path, dropped);
   }
 
+  /**
+   * The distinct strings of the (first) label column, sorted: a deterministic class mapping
+   * (index = position), fitted in one pass. Rows with another column count are left to the real
+   * read, which reports them.
+   */
+  public static List<String> classNames(JavaSparkContext sc, String path, Options o) {
+    if (o.labels().isEmpty()) throw new IllegalArgumentException("string labels need a label column");
+    List<String> files = TextLines.files(sc.hadoopConfiguration(), path);
+    String first = firstLine(sc.hadoopConfiguration(), files.get(0));
+    if (first == null) {
+      throw new IllegalArgumentException(files.get(0) + " is empty; a CSV file needs " + (o.header() ? "a header and " : "")
+          + "at least one row");
+    }
+    Layout layout = layout(split(first, o.delimiter()), o, files.get(0));
+    int col = layout.labels()[0];
+    TextLines.SplitParser<java.util.TreeSet<String>> distinct = (lines, where) -> {
+      Fields fields = fields(o.delimiter());
+      java.util.TreeSet<String> seen = new java.util.TreeSet<>();
+      while (lines.hasNext()) {
+        TextLines.Line line = lines.next();
+        if (line.text().isBlank() || (o.header() && line.offset() == 0)) continue;
+        List<String> f = fields.split(line.text());
+        if (f.size() == layout.columns()) seen.add(f.get(col));
+      }
+      return seen;
+    };
+    java.util.TreeSet<String> all = new java.util.TreeSet<>();
+    for (java.util.TreeSet<String> part : TextLines.parse(sc, path, o.minPartitions(), distinct).collect()) all.addAll(part);
+    return new ArrayList<>(all);
+  }
+
   /** Fills one row of the builder; returns null, or the rule the row breaks (the row is then removed). */
   static String parseRow(List<String> f, Options o, Layout layout, BlockBuilder b) {
     if (f.size() != layout.columns()) {
@@ -125,12 +174,22 @@ public final class CsvReader {
       int c = layout.labels()[j];
       String s = f.get(c);
       double v;
+      if (o.classNames() != null) {
+        int k = o.classNames().indexOf(s);
+        if (k < 0) {
+          b.dropLast();
+          return "label column " + name(layout, c) + " holds '" + s + "', which is not one of the " + o.classNames().size()
+              + " known classes " + o.classNames();
+        }
+        b.y()[r * tw + j] = k;
+        continue;
+      }
       try {
         v = Double.parseDouble(s);
       } catch (NumberFormatException e) {
         b.dropLast();
         return "label column " + name(layout, c) + " holds '" + s + "', which is not a number"
-            + (o.targets().kind() == Targets.Kind.CLASS_INDEX ? " (string class labels: use StringLabels)" : "");
+            + (o.targets().kind() == Targets.Kind.CLASS_INDEX ? " (for string class labels set data.label-type = string)" : "");
       }
       String rule = o.targets().violation(v, j);
       if (rule != null) {

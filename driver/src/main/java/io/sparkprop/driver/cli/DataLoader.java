@@ -42,6 +42,45 @@ final class DataLoader {
 
   /** As above; {@code unlabeled} reads csv and Spark formats without label columns (targets 0), for predict. */
   static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions, boolean unlabeled) {
+    return load(spark, cfg, path, role, partitions, unlabeled, null);
+  }
+
+  /** True when the config reads string class labels. */
+  static boolean stringLabels(JobConfig cfg) {
+    return cfg.string("data.label-type").equals("string");
+  }
+
+  /**
+   * The class names of the data at {@code path} (data.label-type = string), sorted, checked
+   * against the network's output size.
+   */
+  static List<String> classNames(SparkSession spark, JobConfig cfg, String path, int partitions) {
+    String format = cfg.string("data.format").toLowerCase(Locale.ROOT);
+    if (!format.equals("csv")) {
+      throw new ConfigError("data.label-type = string is read from csv files; for " + format
+          + " map the label column with io.sparkprop.datasets.StringLabels (the Spark ML API does it for you)");
+    }
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<String> names = CsvReader.classNames(sc, path, csvOptions(cfg, targets(cfg.network()), false, partitions));
+    int k = cfg.network().outputSize();
+    if (names.size() != k) {
+      throw new ConfigError(path + " holds " + names.size() + " distinct labels " + (names.size() <= 20 ? names.toString() : "")
+          + " but model.layers ends with " + k + " outputs; set its last entry to " + names.size());
+    }
+    return names;
+  }
+
+  private static CsvReader.Options csvOptions(JobConfig cfg, Targets targets, boolean unlabeled, int parts) {
+    String w = cfg.string("data.weight-column");
+    BadRows bad = cfg.string("data.bad-rows").equals("drop") ? BadRows.DROP : BadRows.FAIL;
+    return new CsvReader.Options(cfg.string("data.delimiter").charAt(0), cfg.bool("data.header"),
+        unlabeled ? List.of() : cfg.strings("data.label-columns"), cfg.strings("data.feature-columns"),
+        w.isEmpty() || unlabeled ? null : w, targets, bad, parts);
+  }
+
+  /** As above; {@code classNames} (or null) read the csv label column as those strings. */
+  static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions, boolean unlabeled,
+      List<String> classNames) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     NetworkSpec net = cfg.network();
     Targets targets = targets(net);
@@ -55,10 +94,8 @@ final class DataLoader {
         return IdxReader.read(sc, idxFile(sc.hadoopConfiguration(), path, "images-idx3-ubyte"),
             idxFile(sc.hadoopConfiguration(), path, "labels-idx1-ubyte"), parts);
       case "csv": {
-        String w = cfg.string("data.weight-column");
-        return CsvReader.read(sc, path, new CsvReader.Options(cfg.string("data.delimiter").charAt(0), cfg.bool("data.header"),
-            unlabeled ? List.of() : cfg.strings("data.label-columns"), cfg.strings("data.feature-columns"),
-            w.isEmpty() || unlabeled ? null : w, targets, bad, parts));
+        CsvReader.Options o = csvOptions(cfg, targets, unlabeled, parts);
+        return CsvReader.read(sc, path, classNames == null || unlabeled ? o : o.withClassNames(classNames));
       }
       case "libsvm":
         return LibSvmReader.read(sc, path, new LibSvmReader.Options(cfg.integer("data.features", 0, Integer.MAX_VALUE),

@@ -21,6 +21,43 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin ConfigOptions common = new ConfigOptions();
 
+  /**
+   * Per-class precision, recall, F1 and support, then the confusion matrix (rows: true class,
+   * columns: predicted), each class named by the model's labels when it has them.
+   */
+  static String perClass(long[][] m, java.util.List<String> labels) {
+    int k = m.length;
+    String[] name = new String[k];
+    int width = 5;
+    for (int c = 0; c < k; c++) {
+      name[c] = labels != null ? labels.get(c) : Integer.toString(c);
+      width = Math.max(width, name[c].length());
+    }
+    StringBuilder b = new StringBuilder(String.format("%n%-" + width + "s  precision  recall      F1  support%n", "class"));
+    for (int c = 0; c < k; c++) {
+      long tp = m[c][c];
+      long predicted = 0;
+      long actual = 0;
+      for (int j = 0; j < k; j++) {
+        predicted += m[j][c];
+        actual += m[c][j];
+      }
+      double p = predicted == 0 ? 0 : (double) tp / predicted;
+      double r = actual == 0 ? 0 : (double) tp / actual;
+      double f1 = p + r == 0 ? 0 : 2 * p * r / (p + r);
+      b.append(String.format("%-" + width + "s  %9.4f  %6.4f  %6.4f  %7d%n", name[c], p, r, f1, actual));
+    }
+    b.append(String.format("%nconfusion matrix (rows: true class, columns: predicted)%n%-" + width + "s", ""));
+    for (int c = 0; c < k; c++) b.append(' ').append(String.format("%" + Math.max(6, name[c].length()) + "s", name[c]));
+    b.append('\n');
+    for (int r = 0; r < k; r++) {
+      b.append(String.format("%-" + width + "s", name[r]));
+      for (int c = 0; c < k; c++) b.append(' ').append(String.format("%" + Math.max(6, name[c].length()) + "d", m[r][c]));
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
   @Override
   public Integer call() {
     SparkSession spark = Sessions.open(common.master, "sparkprop evaluate", common.logLevel());
@@ -28,7 +65,13 @@ final class EvaluateCommand implements Callable<Integer> {
       ModelJob job = new ModelJob(spark, model, data, common.sets);
       EvalSums s = DistributedTrainer.evaluate(JavaSparkContext.fromSparkContext(spark.sparkContext()), job.spec,
           job.model.params(), job.data, "evaluate");
-      System.out.println(TrainingJob.describe(s, job.model.spec()));
+      java.io.PrintStream out = common.out();
+      out.println(TrainingJob.describe(s, job.model.spec()));
+      if (job.model.spec().head() == io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY && !common.quiet) {
+        long[][] m = io.sparkprop.driver.report.RunReport.confusion(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+            job.spec, job.model.params(), job.data);
+        out.print(perClass(m, job.model.labels()));
+      }
       job.data.unpersist();
       return Sparkprop.OK;
     } finally {

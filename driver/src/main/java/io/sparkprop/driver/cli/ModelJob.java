@@ -41,7 +41,11 @@ final class ModelJob {
       throw new ConfigError("--unlabeled reads csv or Spark formats (parquet, orc, json), not data.format = " + format
           + " (libsvm and idx always carry labels)");
     }
-    ExampleSet set = io.sparkprop.driver.DataCheck.check(DataLoader.load(spark, cfg, dataPath, "test", partitions, unlabeled),
+    if (DataLoader.stringLabels(cfg) && model.labels() == null) {
+      throw new ConfigError("data.label-type = string but model " + modelDir + " stores no class names");
+    }
+    ExampleSet set = io.sparkprop.driver.DataCheck.check(DataLoader.load(spark, cfg, dataPath, "test", partitions, unlabeled,
+        DataLoader.stringLabels(cfg) ? model.labels() : null),
         model.spec(), unlabeled ? "input" : "evaluation");
     try {
       this.data = PackedData.pack(model.scaling().apply(set), model.spec(), StorageLevel.MEMORY_AND_DISK());

@@ -60,10 +60,13 @@ final class PredictCommand implements Callable<Integer> {
       int k = net.outputSize();
       boolean classes = net.head() == Head.SOFTMAX_CROSS_ENTROPY;
       Broadcast<float[]> bc = JavaSparkContextHolder.of(spark).broadcast(job.model.params());
-      JavaRDD<Row> rows = job.data.rdd().flatMap(e -> predictRows(net, bc.value(), e, classes).iterator());
+      List<String> names = classes ? job.model.labels() : null; // predictions as the training data's class names
+      JavaRDD<Row> rows = job.data.rdd().flatMap(e -> predictRows(net, bc.value(), e, classes, names).iterator());
       List<StructField> fields = new ArrayList<>();
       fields.add(DataTypes.createStructField("id", DataTypes.LongType, false));
-      if (classes) fields.add(DataTypes.createStructField("prediction", DataTypes.IntegerType, false));
+      if (classes) {
+        fields.add(DataTypes.createStructField("prediction", names == null ? DataTypes.IntegerType : DataTypes.StringType, false));
+      }
       for (int j = 0; j < k; j++) {
         fields.add(DataTypes.createStructField((net.head() == Head.LINEAR_SQUARED_ERROR ? "y" : "p") + j, DataTypes.FloatType, false));
       }
@@ -79,7 +82,7 @@ final class PredictCommand implements Callable<Integer> {
     }
   }
 
-  static List<Row> predictRows(NetworkSpec net, float[] params, Examples e, boolean classes) {
+  static List<Row> predictRows(NetworkSpec net, float[] params, Examples e, boolean classes, List<String> names) {
     int k = net.outputSize();
     float[] out = new float[e.rows() * k];
     if (e.rows() > 0) new Network(net).predict(params, e.x(), 0, e.rows(), new Workspace(net, 256), out, 0);
@@ -88,7 +91,10 @@ final class PredictCommand implements Callable<Integer> {
       Object[] v = new Object[1 + (classes ? 1 : 0) + k];
       int c = 0;
       v[c++] = e.firstId() + r;
-      if (classes) v[c++] = Network.argmax(out, r * k, k);
+      if (classes) {
+        int best = Network.argmax(out, r * k, k);
+        v[c++] = names == null ? (Object) best : names.get(best);
+      }
       for (int j = 0; j < k; j++) v[c++] = out[r * k + j];
       rows.add(RowFactory.create(v));
     }

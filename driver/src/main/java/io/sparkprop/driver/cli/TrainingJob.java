@@ -100,13 +100,23 @@ final class TrainingJob {
       int partitions, List<ExampleSet> checked) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     NetworkSpec net = cfg.network();
-    ExampleSet train = DataCheck.check(DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions), net, "training");
+    List<String> labels = null; // class names: the warm-start model's (fitted once), or fitted on the training data
+    if (DataLoader.stringLabels(cfg)) {
+      labels = start != null && start.labels() != null ? start.labels()
+          : DataLoader.classNames(spark, cfg, cfg.string("data.train"), partitions);
+      out.println("classes: " + labels + (start != null && start.labels() != null ? " (from the warm-start model)" : ""));
+    } else if (start != null && start.labels() != null) {
+      throw new ConfigError("the warm-start model names its classes " + start.labels() + "; set data.label-type = string");
+    }
+    ExampleSet train = DataCheck.check(DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions, false, labels),
+        net, "training");
     checked.add(train);
     ExampleSet validation = null;
     String valPath = cfg.string("data.validation");
     double fraction = cfg.number("data.validation-fraction", 0, 0.99, true);
     if (!valPath.isEmpty() || cfg.string("data.format").equals("generated")) {
-      validation = DataCheck.check(DataLoader.load(spark, cfg, valPath, "validation", partitions), net, "validation");
+      validation = DataCheck.check(DataLoader.load(spark, cfg, valPath, "validation", partitions, false, labels), net,
+          "validation");
       checked.add(validation);
     } else if (fraction > 0) {
       ExampleSet[] s = Splits.trainValidation(train, fraction, cfg.longValue("training.seed", Long.MIN_VALUE));
@@ -115,7 +125,7 @@ final class TrainingJob {
     }
     String testPath = cfg.string("data.test");
     ExampleSet test = !testPath.isEmpty() || cfg.string("data.format").equals("generated")
-        ? DataCheck.check(DataLoader.load(spark, cfg, testPath, "test", partitions), net, "test") : null;
+        ? DataCheck.check(DataLoader.load(spark, cfg, testPath, "test", partitions, false, labels), net, "test") : null;
     if (test != null) checked.add(test);
 
     if (train.blocks().getNumPartitions() > partitions) {
@@ -138,7 +148,7 @@ final class TrainingJob {
       checked.clear();
       out.printf("data: %d training examples (%.1f MB cached)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,
           valData == null ? "" : ", " + valData.rows() + " validation", testData == null ? "" : ", " + testData.rows() + " test");
-      Result r = fit(sc, cfg, out, fresh, initFrom, start, scaling, trainData, valData, testData, partitions);
+      Result r = fit(sc, cfg, out, fresh, initFrom, start, labels, scaling, trainData, valData, testData, partitions);
       return r;
     } catch (RuntimeException e) {
       trainData.unpersist();
@@ -167,7 +177,7 @@ final class TrainingJob {
   }
 
   private static Result fit(JavaSparkContext sc, JobConfig cfg, PrintStream out, boolean fresh, String initFrom, Model start,
-      FeatureScaling scaling, PackedData trainData, PackedData valData, PackedData testData, int partitions) {
+      List<String> labels, FeatureScaling scaling, PackedData trainData, PackedData valData, PackedData testData, int partitions) {
     String runName = cfg.string("run.name");
     NetworkSpec net = cfg.network();
     int batch = cfg.integer("training.batch-size", 1, Integer.MAX_VALUE);
@@ -287,7 +297,7 @@ final class TrainingJob {
     provenance.put("config", cfg.renderCompact());
     if (!initFrom.isEmpty()) provenance.put("initFrom", initFrom);
     if (resumedFrom != null) provenance.put("resumedFrom", resumedFrom);
-    Model model = new Model(net, params, scaling, start == null ? null : start.labels(), provenance, metrics);
+    Model model = new Model(net, params, scaling, labels, provenance, metrics);
     PackedData reportData = testData != null ? testData : valData;
     RunReport.write(cfg.string("output.dir"), runName, model, result.history(),
         reportData == null ? null : RunReport.confusion(sc, spec, params, reportData), out);

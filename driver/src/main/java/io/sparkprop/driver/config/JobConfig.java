@@ -350,6 +350,14 @@ public final class JobConfig {
     if (!fmt.equals("generated") && string("data.train").isEmpty()) {
       throw new ConfigError("data.train is empty; give the training data path (data.format = " + fmt + ")");
     }
+    String labelType = string("data.label-type");
+    if (!labelType.equals("numeric") && !labelType.equals("string")) {
+      throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
+    }
+    if (labelType.equals("string") && network().head() != io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY) {
+      throw new ConfigError("data.label-type = string names classes; it needs model.output = softmax, not "
+          + network().head().configName());
+    }
     String bad = string("data.bad-rows");
     if (!bad.equals("fail") && !bad.equals("drop")) throw new ConfigError("data.bad-rows = '" + bad + "'; expected fail or drop");
     String delim = string("data.delimiter");

@@ -184,4 +184,53 @@ class CliTest {
     assertFalse(plain.out().contains("\n\n"), "no blank line after the epoch lines:\n" + plain.out());
     assertEquals(4, plain.out().lines().filter(l -> l.startsWith("epoch ")).count(), plain.out());
   }
+
+  @Test
+  void stringClassLabels_endToEnd_namesInModelPredictionsAndPerClassMetrics() throws Exception {
+    String[] names = {"setosa", "versicolor", "virginica"};
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    StringBuilder train = new StringBuilder("x,y,\"species, as named\"\r\n"); // a quoted header with the delimiter, CRLF
+    for (int i = 0; i < 600; i++) {
+      int c = r.nextInt(3);
+      train.append(c * 2 + r.nextGaussian() * 0.4).append(',').append((c % 2) * 2 + r.nextGaussian() * 0.4)
+          .append(",\"").append(names[c]).append("\"\r\n");
+    }
+    Path csv = dir.resolve("species.csv");
+    Files.writeString(csv, train);
+    String model = dir.resolve("species-model").toString();
+    Run t = run("train", "--master", "local[2]", "--set", "data.format=csv", "--set", "data.train=" + csv, "--set",
+        "data.label-columns=[\"species, as named\"]", "--set", "data.label-type=string", "--set", "model.layers=[2, 16, 3]",
+        "--set", "training.epochs=15", "--set", "optimizer.learning-rate=0.02", "--set", "output.dir=" + dir.resolve("sp"),
+        "--set", "output.model=" + model);
+    assertEquals(0, t.code(), t.out() + t.err());
+    assertTrue(t.out().contains("classes: [setosa, versicolor, virginica]"), t.out());
+    assertTrue(Files.readString(Path.of(model, "model.json")).contains("\"labels\" : [ \"setosa\", \"versicolor\", \"virginica\" ]"));
+
+    Run e = run("evaluate", "--model", model, "--data", csv.toString(), "--master", "local[2]");
+    assertEquals(0, e.code(), e.out() + e.err());
+    assertTrue(e.out().matches("(?s).*versicolor\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d+.*"), e.out());
+    assertTrue(e.out().contains("confusion matrix") && e.out().contains("virginica"), e.out());
+
+    String pred = dir.resolve("species-pred.csv").toString();
+    Run p = run("predict", "--model", model, "--data", csv.toString(), "--output", pred, "--master", "local[2]");
+    assertEquals(0, p.code(), p.out() + p.err());
+    try (Stream<Path> parts = Files.list(Path.of(pred))) {
+      List<String> rows = parts.filter(f -> f.toString().endsWith(".csv")).flatMap(f -> {
+        try {
+          return Files.readAllLines(f).stream();
+        } catch (java.io.IOException ex) {
+          throw new java.io.UncheckedIOException(ex);
+        }
+      }).filter(l -> !l.startsWith("id")).toList();
+      assertEquals(600, rows.size());
+      assertTrue(rows.stream().allMatch(l -> l.split(",")[1].matches("setosa|versicolor|virginica")), rows.get(0));
+    }
+
+    Path unknown = dir.resolve("unknown.csv");
+    Files.writeString(unknown, "x,y,\"species, as named\"\n0.1,0.2,setosa\n0.3,0.1,rosa\n");
+    Run u = run("evaluate", "--model", model, "--data", unknown.toString(), "--master", "local[2]");
+    assertEquals(2, u.code(), u.out() + u.err());
+    assertTrue(u.err().contains("line 3: label column 'species, as named' holds 'rosa', which is not one of the 3 known classes"),
+        u.err());
+  }
 }
