@@ -61,6 +61,10 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public LongParam seed() { return tp.seed; }
   public IntParam blockRows() { return tp.blockRows; }
   public IntParam numPartitions() { return tp.numPartitions; }
+  public Param<String> weightCol() { return tp.weightCol; }
+  public Param<String> validationIndicatorCol() { return tp.validationIndicatorCol; }
+  public IntParam patience() { return tp.patience; }
+  public Param<String> storageLevel() { return tp.storageLevel; }
 
   public MlpClassifier setLayers(int[] v) { return (MlpClassifier) set(tp.layers, v); }
   public MlpClassifier setActivation(String v) { return (MlpClassifier) set(tp.activation, v); }
@@ -75,6 +79,12 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public MlpClassifier setSeed(long v) { return (MlpClassifier) set(tp.seed, v); }
   public MlpClassifier setBlockRows(int v) { return (MlpClassifier) set(tp.blockRows, v); }
   public MlpClassifier setNumPartitions(int v) { return (MlpClassifier) set(tp.numPartitions, v); }
+  public MlpClassifier setWeightCol(String v) { return (MlpClassifier) set(tp.weightCol, v); }
+  public MlpClassifier setValidationIndicatorCol(String v) { return (MlpClassifier) set(tp.validationIndicatorCol, v); }
+  public MlpClassifier setPatience(int v) { return (MlpClassifier) set(tp.patience, v); }
+  public MlpClassifier setStorageLevel(String v) { return (MlpClassifier) set(tp.storageLevel, v); }
+  /** MLlib's name for the learning rate. */
+  public MlpClassifier setStepSize(double v) { return setLearningRate(v); }
 
   @Override
   public MlpClassificationModel train(Dataset<?> dataset) {

@@ -60,6 +60,10 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public LongParam seed() { return tp.seed; }
   public IntParam blockRows() { return tp.blockRows; }
   public IntParam numPartitions() { return tp.numPartitions; }
+  public Param<String> weightCol() { return tp.weightCol; }
+  public Param<String> validationIndicatorCol() { return tp.validationIndicatorCol; }
+  public IntParam patience() { return tp.patience; }
+  public Param<String> storageLevel() { return tp.storageLevel; }
 
   public MlpRegressor setLayers(int[] v) { return (MlpRegressor) set(tp.layers, v); }
   public MlpRegressor setActivation(String v) { return (MlpRegressor) set(tp.activation, v); }
@@ -74,6 +78,12 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public MlpRegressor setSeed(long v) { return (MlpRegressor) set(tp.seed, v); }
   public MlpRegressor setBlockRows(int v) { return (MlpRegressor) set(tp.blockRows, v); }
   public MlpRegressor setNumPartitions(int v) { return (MlpRegressor) set(tp.numPartitions, v); }
+  public MlpRegressor setWeightCol(String v) { return (MlpRegressor) set(tp.weightCol, v); }
+  public MlpRegressor setValidationIndicatorCol(String v) { return (MlpRegressor) set(tp.validationIndicatorCol, v); }
+  public MlpRegressor setPatience(int v) { return (MlpRegressor) set(tp.patience, v); }
+  public MlpRegressor setStorageLevel(String v) { return (MlpRegressor) set(tp.storageLevel, v); }
+  /** MLlib's name for the learning rate. */
+  public MlpRegressor setStepSize(double v) { return setLearningRate(v); }
 
   @Override
   public MlpRegressionModel train(Dataset<?> dataset) {

@@ -43,6 +43,10 @@ final class TrainParams {
   final LongParam seed;
   final IntParam blockRows;
   final IntParam numPartitions;
+  final Param<String> weightCol;
+  final Param<String> validationIndicatorCol;
+  final IntParam patience;
+  final Param<String> storageLevel;
 
   TrainParams(Params owner) {
     String uid = owner.uid();
@@ -63,6 +67,13 @@ final class TrainParams {
     seed = new LongParam(uid, "seed", "seed of the initial weights and the shuffles");
     blockRows = new IntParam(uid, "blockRows", "rows per GEMM block (>= 1)", ParamValidators.gtEq(1));
     numPartitions = new IntParam(uid, "numPartitions", "training partitions (0: Spark's default parallelism)", ParamValidators.gtEq(0));
+    weightCol = new Param<>(uid, "weightCol", "example weight column (empty: every example weighs 1)", (String s) -> s != null);
+    validationIndicatorCol = new Param<>(uid, "validationIndicatorCol",
+        "boolean column marking validation rows (held out of training, evaluated every epoch; empty: none)", (String s) -> s != null);
+    patience = new IntParam(uid, "patience", "with validationIndicatorCol: stop after this many epochs without improvement (0: never)",
+        ParamValidators.gtEq(0));
+    storageLevel = new Param<>(uid, "storageLevel", "storage level of the packed training data, e.g. MEMORY_AND_DISK, MEMORY_ONLY",
+        (String s) -> valid(() -> StorageLevel.fromString(s)));
   }
 
   private static boolean valid(Runnable parse) {
@@ -87,6 +98,10 @@ final class TrainParams {
     p.setDefault(seed, 1L);
     p.setDefault(blockRows, 256);
     p.setDefault(numPartitions, 0);
+    p.setDefault(weightCol, "");
+    p.setDefault(validationIndicatorCol, "");
+    p.setDefault(patience, 0);
+    p.setDefault(storageLevel, "MEMORY_AND_DISK");
   }
 
   NetworkSpec network(Params p, Head head, int features, int outputs) {
@@ -109,12 +124,21 @@ final class TrainParams {
   float[] fit(Params p, Dataset<?> data, String featuresCol, String labelCol, Head head, Targets targets, int features) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
     NetworkSpec net = network(p, head, features, head == Head.LINEAR_SQUARED_ERROR ? 1 : targets.width());
-    ExampleSet set = DataFrameSource.from(data.toDF(), new DataFrameSource.Options(featuresCol, labelCol, null, targets,
-        io.sparkprop.datasets.BadRows.FAIL));
+    String w = p.getOrDefault(weightCol);
+    String v = p.getOrDefault(validationIndicatorCol);
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> all = data.toDF();
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> trainRows = v.isEmpty() ? all : all.filter(org.apache.spark.sql.functions.not(
+        org.apache.spark.sql.functions.col(v)));
+    DataFrameSource.Options source = new DataFrameSource.Options(featuresCol, labelCol, w.isEmpty() ? null : w, targets,
+        io.sparkprop.datasets.BadRows.FAIL);
+    ExampleSet set = DataFrameSource.from(trainRows, source);
     int parts = ((Integer) p.getOrDefault(numPartitions));
     if (parts == 0) parts = sc.defaultParallelism();
     if (set.blocks().getNumPartitions() > parts) set = set.withBlocks(set.blocks().coalesce(parts), set.description());
-    PackedData packed = PackedData.pack(set, net, StorageLevel.MEMORY_AND_DISK());
+    StorageLevel level = StorageLevel.fromString(p.getOrDefault(storageLevel));
+    PackedData packed = PackedData.pack(set, net, level);
+    PackedData validation = v.isEmpty() ? null
+        : PackedData.pack(DataFrameSource.from(all.filter(org.apache.spark.sql.functions.col(v)), source), net, level);
     try {
       int batch = ((Integer) p.getOrDefault(batchSize));
       int epochs = ((Integer) p.getOrDefault(maxIter));
@@ -126,9 +150,10 @@ final class TrainParams {
       TrainingSpec spec = new TrainingSpec(net, Init.parse(p.getOrDefault(init)), o, batch, false,
           ((Long) p.getOrDefault(seed)), ((Integer) p.getOrDefault(blockRows)));
       DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid());
-      return t.fit(FitOptions.epochs(epochs), null).params();
+      return t.fit(new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))), null).params();
     } finally {
       packed.unpersist();
+      if (validation != null) validation.unpersist();
     }
   }
 }

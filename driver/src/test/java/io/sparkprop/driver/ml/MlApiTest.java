@@ -145,4 +145,29 @@ class MlApiTest {
         () -> new MlpClassifier().setLayers(new int[] {4, 8, 3}).fit(assembled));
     assertTrue(e.getMessage().contains("start with 4 inputs but the features column has 3"), e.getMessage());
   }
+
+  @Test
+  void mllibParams_weightColValidationIndicatorPatienceStorageLevelAndStepSize() {
+    Dataset<Row> data = new VectorAssembler().setInputCols(new String[] {"a", "b", "c"}).setOutputCol("raw")
+        .transform(blobs(900, 8, false));
+    data = new StandardScaler().setInputCol("raw").setOutputCol("features").setWithMean(true).fit(data).transform(data)
+        .withColumn("w2", org.apache.spark.sql.functions.lit(2.0))
+        .withColumn("wSkewed", org.apache.spark.sql.functions.expr("CASE WHEN label = 2 THEN 5.0 ELSE 1.0 END"))
+        .withColumn("isVal", org.apache.spark.sql.functions.expr("rand(3) < 0.2"))
+        .cache();
+    MlpClassifier base = classifier().setStepSize(0.02).setStorageLevel("MEMORY_ONLY");
+    float[] plain = base.fit(data).weights();
+    // a uniform weight of 2 scales every gradient sum and the weight sum alike: bitwise the same step
+    assertArrayEquals(plain, base.copy(new ParamMap()).setWeightCol("w2").fit(data).weights(), 0f);
+    float[] skewed = base.copy(new ParamMap()).setWeightCol("wSkewed").fit(data).weights();
+    assertTrue(!java.util.Arrays.equals(plain, skewed), "non-uniform weights change the fit");
+    // validation rows are held out of training (other weights), and early stopping keeps the best epoch
+    MlpClassificationModel held = base.copy(new ParamMap()).setValidationIndicatorCol("isVal").setPatience(1).setMaxIter(30)
+        .fit(data);
+    assertTrue(!java.util.Arrays.equals(plain, held.weights()), "validation rows are not trained on");
+    double acc = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(held.transform(data));
+    assertTrue(acc > 0.9, "accuracy " + acc);
+    assertThrows(IllegalArgumentException.class, () -> new MlpClassifier().setStorageLevel("IN_THE_CLOUD"));
+    data.unpersist();
+  }
 }
