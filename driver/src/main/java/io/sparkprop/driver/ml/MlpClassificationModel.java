@@ -40,6 +40,25 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
     return uid != null ? uid : Uids.pending();
   }
 
+  /** Set by the estimator that fitted this model; null for a loaded or copied one. */
+  transient TrainingSummary summary;
+
+  /** Whether this model carries the summary of the fit that made it (a loaded model does not). */
+  public boolean hasSummary() {
+    return summary != null;
+  }
+
+  /** The fit's loss history, validation metric per epoch, best epoch (MLlib's training summary). */
+  public TrainingSummary summary() {
+    if (summary == null) throw new IllegalStateException("no training summary: this model was loaded or copied, not fitted");
+    return summary;
+  }
+
+  /** Layer sizes from input to output (MLlib's getLayers). */
+  public int[] layers() {
+    return network().sizes();
+  }
+
   public NetworkSpec network() {
     return net.spec;
   }

@@ -91,8 +91,11 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     int k = getNumClasses(dataset, 1 << 20);
     Row first = dataset.select(getFeaturesCol()).first();
     int d = ((Vector) first.get(0)).size();
-    float[] params = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.SOFTMAX_CROSS_ENTROPY, Targets.classes(k), d);
-    return new MlpClassificationModel(uid, tp.network(this, Head.SOFTMAX_CROSS_ENTROPY, d, k), params);
+    io.sparkprop.driver.FitResult fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.SOFTMAX_CROSS_ENTROPY, Targets.classes(k), d);
+    float[] params = fit.params();
+    MlpClassificationModel model = new MlpClassificationModel(uid, tp.network(this, Head.SOFTMAX_CROSS_ENTROPY, d, k), params);
+    model.summary = new TrainingSummary(fit, true);
+    return model;
   }
 
   @Override

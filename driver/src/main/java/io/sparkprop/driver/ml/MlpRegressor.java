@@ -89,8 +89,11 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public MlpRegressionModel train(Dataset<?> dataset) {
     Row first = dataset.select(getFeaturesCol()).first();
     int d = ((Vector) first.get(0)).size();
-    float[] params = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.LINEAR_SQUARED_ERROR, Targets.regression(1), d);
-    return new MlpRegressionModel(uid, tp.network(this, Head.LINEAR_SQUARED_ERROR, d, 1), params);
+    io.sparkprop.driver.FitResult fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.LINEAR_SQUARED_ERROR, Targets.regression(1), d);
+    float[] params = fit.params();
+    MlpRegressionModel model = new MlpRegressionModel(uid, tp.network(this, Head.LINEAR_SQUARED_ERROR, d, 1), params);
+    model.summary = new TrainingSummary(fit, false);
+    return model;
   }
 
   @Override

@@ -120,8 +120,8 @@ final class TrainParams {
     return NetworkSpec.of(sizes, Activation.parse(p.getOrDefault(activation)), head);
   }
 
-  /** Trains on the (features, label) columns; returns the final parameters. */
-  float[] fit(Params p, Dataset<?> data, String featuresCol, String labelCol, Head head, Targets targets, int features) {
+  /** Trains on the (features, label) columns; returns the final parameters and the history. */
+  io.sparkprop.driver.FitResult fit(Params p, Dataset<?> data, String featuresCol, String labelCol, Head head, Targets targets, int features) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
     NetworkSpec net = network(p, head, features, head == Head.LINEAR_SQUARED_ERROR ? 1 : targets.width());
     String w = p.getOrDefault(weightCol);
@@ -150,7 +150,7 @@ final class TrainParams {
       TrainingSpec spec = new TrainingSpec(net, Init.parse(p.getOrDefault(init)), o, batch, false,
           ((Long) p.getOrDefault(seed)), ((Integer) p.getOrDefault(blockRows)));
       DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid());
-      return t.fit(new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))), null).params();
+      return t.fit(new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))), null);
     } finally {
       packed.unpersist();
       if (validation != null) validation.unpersist();

@@ -167,6 +167,18 @@ class MlApiTest {
     assertTrue(!java.util.Arrays.equals(plain, held.weights()), "validation rows are not trained on");
     double acc = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(held.transform(data));
     assertTrue(acc > 0.9, "accuracy " + acc);
+    TrainingSummary sum = held.summary();
+    assertEquals(sum.totalIterations(), sum.lossHistory().length);
+    assertEquals(sum.totalIterations(), sum.validationHistory().length, "one validation accuracy per epoch");
+    assertTrue(sum.bestEpoch() >= 0 && sum.bestEpoch() < sum.totalIterations());
+    assertTrue(sum.stoppedEarly() == sum.totalIterations() < 30, "early stopping with patience 1: " + sum.totalIterations());
+    assertArrayEquals(new int[] {3, 16, 3}, held.layers());
+    assertEquals(3, held.numClasses());
+    assertTrue(!held.copy(new ParamMap()).hasSummary());
+    // MLlib's thresholds: prediction = argmax(p / t); a tiny threshold for class 2 makes it win almost everywhere
+    long twos = held.copy(new ParamMap()).setThresholds(new double[] {1, 1, 1e-12}).transform(data)
+        .filter("prediction = 2.0").count();
+    assertTrue(twos > 0.95 * data.count(), twos + " of " + data.count());
     assertThrows(IllegalArgumentException.class, () -> new MlpClassifier().setStorageLevel("IN_THE_CLOUD"));
     data.unpersist();
   }
