@@ -48,7 +48,7 @@ final class ModelJob {
         DataLoader.stringLabels(cfg) ? model.labels() : null),
         model.spec(), unlabeled ? "input" : "evaluation");
     try {
-      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), StorageLevel.MEMORY_AND_DISK());
+      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel());
     } finally {
       io.sparkprop.driver.DataCheck.release(set);
     }

@@ -4,6 +4,9 @@ import org.apache.spark.sql.SparkSession;
 
 /** The Spark session of a CLI run. */
 final class Sessions {
+  /** The id of the last application this JVM started, for failure messages after the session stopped. */
+  static volatile String lastApplicationId;
+
   private Sessions() {}
 
   /**
@@ -25,6 +28,7 @@ final class Sessions {
     if (!probe.contains("spark.ui.showConsoleProgress")) b.config("spark.ui.showConsoleProgress", "false");
     SparkSession s = b.getOrCreate();
     s.sparkContext().setLogLevel(level);
+    lastApplicationId = s.sparkContext().applicationId();
     org.apache.logging.log4j.core.config.Configurator.setLevel("io.sparkprop",
         org.apache.logging.log4j.Level.toLevel(level.equals("WARN") ? "INFO" : level)); // our INFO lines (packing) unless quiet
     return s;

@@ -50,10 +50,26 @@ public final class Sparkprop implements Runnable {
       }
       err.println("sparkprop: failed: " + e);
       e.printStackTrace(err);
+      err.println("sparkprop: failed: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
+      err.println("sparkprop: this is not a problem with the input (exit code 1). Spark's diagnostics are above; the full driver log"
+          + " is this output, and the executors' logs are in the Spark UI (or `yarn logs -applicationId " + applicationId()
+          + "`, the workers' work/ folders on a standalone cluster).");
       err.flush();
       return FAILED;
     });
     return cl.execute(args);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) return "";
+    int nl = s.indexOf('\n');
+    return nl >= 0 ? s.substring(0, nl) : s;
+  }
+
+  /** The last Spark application's id, or a placeholder. */
+  private static String applicationId() {
+    String id = Sessions.lastApplicationId;
+    return id != null ? id : "<application id>";
   }
 
   public static void main(String[] args) {

@@ -137,13 +137,13 @@ final class TrainingJob {
     if (validation != null) validation = scaling.apply(validation);
     if (test != null) test = scaling.apply(test);
 
-    PackedData trainData = PackedData.pack(train, net, StorageLevel.MEMORY_AND_DISK());
+    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel());
     PackedData valData = null;
     PackedData testData = null;
     try {
       if (train.droppedRows() > 0) out.println("dropped " + train.droppedRows() + " bad training rows (data.bad-rows = drop)");
-      valData = validation == null ? null : PackedData.pack(validation, net, StorageLevel.MEMORY_AND_DISK());
-      testData = test == null ? null : PackedData.pack(test, net, StorageLevel.MEMORY_AND_DISK());
+      valData = validation == null ? null : PackedData.pack(validation, net, cfg.storageLevel());
+      testData = test == null ? null : PackedData.pack(test, net, cfg.storageLevel());
       checked.forEach(DataCheck::release); // the packed copies are cached now
       checked.clear();
       out.printf("data: %d training examples (%.1f MB cached)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,

@@ -350,6 +350,7 @@ public final class JobConfig {
     if (!fmt.equals("generated") && string("data.train").isEmpty()) {
       throw new ConfigError("data.train is empty; give the training data path (data.format = " + fmt + ")");
     }
+    storageLevel();
     String labelType = string("data.label-type");
     if (!labelType.equals("numeric") && !labelType.equals("string")) {
       throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
@@ -398,8 +399,19 @@ public final class JobConfig {
     number("registry.lock-timeout-seconds", 1, 1e9, false);
   }
 
+  /** training.storage-level as Spark's StorageLevel. */
+  public org.apache.spark.storage.StorageLevel storageLevel() {
+    String v = string("training.storage-level");
+    try {
+      return org.apache.spark.storage.StorageLevel.fromString(v.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("training.storage-level = '" + v + "' is not a Spark storage level; e.g. MEMORY_AND_DISK, MEMORY_ONLY, DISK_ONLY");
+    }
+  }
+
   /** Keys that may change between a run and its resumption: they do not change what is computed. */
   static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "training.epochs", "training.partitions", "data.test",
+      "training.storage-level",
       "training.on-divergence", "training.max-rollbacks");
 
   /**
