@@ -52,10 +52,14 @@ public final class DataFrameSource {
   /** Reads {@code path} with Spark's reader for {@code format} (parquet, orc, csv, json, libsvm, ...), then {@link #from}. */
   public static ExampleSet read(SparkSession spark, String format, String path, Map<String, String> readerOptions,
       Options o) {
-    TextLines.files(spark.sparkContext().hadoopConfiguration(), path); // a clear message for a missing path
-    Dataset<Row> df = spark.read().format(format).options(readerOptions).load(path);
-    ExampleSet s = from(df, o);
+    ExampleSet s = from(frame(spark, format, path, readerOptions), o);
     return s.withBlocks(s.blocks(), format + " " + path);
+  }
+
+  /** {@code path} read by Spark's reader for {@code format}, after a clear message for a missing path. */
+  public static Dataset<Row> frame(SparkSession spark, String format, String path, Map<String, String> readerOptions) {
+    TextLines.files(spark.sparkContext().hadoopConfiguration(), path);
+    return spark.read().format(format).options(readerOptions).load(path);
   }
 
   public static ExampleSet from(Dataset<Row> df, Options o) {

@@ -56,12 +56,14 @@ final class DataLoader {
    */
   static List<String> classNames(SparkSession spark, JobConfig cfg, String path, int partitions) {
     String format = cfg.string("data.format").toLowerCase(Locale.ROOT);
-    if (!format.equals("csv")) {
-      throw new ConfigError("data.label-type = string is read from csv files; for " + format
-          + " map the label column with io.sparkprop.datasets.StringLabels (the Spark ML API does it for you)");
+    if (format.equals("idx") || format.equals("libsvm") || format.equals("generated")) {
+      throw new ConfigError("data.label-type = string reads class names from csv, parquet, orc or json; " + format
+          + " labels are numbers");
     }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    List<String> names = CsvReader.classNames(sc, path, csvOptions(cfg, targets(cfg.network()), false, partitions));
+    List<String> names = format.equals("csv")
+        ? CsvReader.classNames(sc, path, csvOptions(cfg, targets(cfg.network()), false, partitions))
+        : io.sparkprop.datasets.StringLabels.fit(DataFrameSource.frame(spark, format, path, Map.of()), labelColumn(cfg)).labels();
     int k = cfg.network().outputSize();
     if (names.size() != k) {
       throw new ConfigError(path + " holds " + names.size() + " distinct labels " + (names.size() <= 20 ? names.toString() : "")
@@ -102,13 +104,26 @@ final class DataLoader {
             targets, bad, parts));
       default: {
         List<String> f = cfg.strings("data.feature-columns");
-        List<String> l = cfg.strings("data.label-columns");
         String w = cfg.string("data.weight-column");
-        return DataFrameSource.read(spark, format, path, Map.of(), new DataFrameSource.Options(
-            f.isEmpty() ? "features" : f.get(0), unlabeled ? null : l.isEmpty() ? "label" : l.get(0),
-            w.isEmpty() || unlabeled ? null : w, targets, bad));
+        String features = f.isEmpty() ? "features" : f.get(0);
+        String weight = w.isEmpty() || unlabeled ? null : w;
+        if (classNames != null && !unlabeled) { // string class names: mapped to their indices first
+          String indexCol = "sparkprop_label_index";
+          org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df = new io.sparkprop.datasets.StringLabels(classNames)
+              .transform(DataFrameSource.frame(spark, format, path, Map.of()), labelColumn(cfg), indexCol);
+          ExampleSet s = DataFrameSource.from(df, new DataFrameSource.Options(features, indexCol, weight, targets, bad));
+          return s.withBlocks(s.blocks(), format + " " + path);
+        }
+        return DataFrameSource.read(spark, format, path, Map.of(), new DataFrameSource.Options(features,
+            unlabeled ? null : labelColumn(cfg), weight, targets, bad));
       }
     }
+  }
+
+  /** The label column of a Spark-format source: the first data.label-columns entry. */
+  static String labelColumn(JobConfig cfg) {
+    List<String> l = cfg.strings("data.label-columns");
+    return l.isEmpty() ? "label" : l.get(0);
   }
 
   /** P-images-idx3-ubyte.gz or P-images-idx3-ubyte, whichever exists. */

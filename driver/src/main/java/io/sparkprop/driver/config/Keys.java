@@ -18,7 +18,7 @@ public final class Keys {
       new Key("data.test", "\"\"", "Test data path, evaluated once after training; empty: none."),
       new Key("data.label-columns", "[\"label\"]", "csv: label column names (with a header) or 0-based indices; parquet: the label column (first entry)."),
       new Key("data.feature-columns", "[]", "csv: feature columns (empty: all others); parquet: the vector or array features column (first entry, default 'features')."),
-      new Key("data.label-type", "\"numeric\"", "csv: numeric (class indices or values) or string (class names, mapped to indices in sorted order, stored in the model as its labels)."),
+      new Key("data.label-type", "\"numeric\"", "csv, parquet, orc, json: numeric (class indices or values) or string (class names, mapped to indices in sorted order, stored in the model as its labels)."),
       new Key("data.weight-column", "\"\"", "Column of example weights; empty: every example weighs 1."),
       new Key("data.header", "true", "csv: whether the first line of each file names the columns."),
       new Key("data.delimiter", "\",\"", "csv: the field separator (one character; \"\\t\" for tabs)."),

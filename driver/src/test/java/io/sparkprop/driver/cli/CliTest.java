@@ -233,4 +233,28 @@ class CliTest {
     assertTrue(u.err().contains("line 3: label column 'species, as named' holds 'rosa', which is not one of the 3 known classes"),
         u.err());
   }
+
+  @Test
+  void stringClassLabels_fromJson_throughSparksReader() throws Exception {
+    String[] names = {"cat", "dog"};
+    java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+    StringBuilder json = new StringBuilder();
+    for (int i = 0; i < 400; i++) {
+      int c = r.nextInt(2);
+      json.append("{\"features\": [").append(c * 3 + r.nextGaussian()).append(", ").append(r.nextGaussian())
+          .append("], \"animal\": \"").append(names[c]).append("\"}\n");
+    }
+    Path data = dir.resolve("animals.json");
+    Files.writeString(data, json);
+    String model = dir.resolve("animals-model").toString();
+    Run t = run("train", "--master", "local[2]", "--set", "data.format=json", "--set", "data.train=" + data, "--set",
+        "data.label-columns=[animal]", "--set", "data.label-type=string", "--set", "model.layers=[2, 8, 2]", "--set",
+        "training.epochs=5", "--set", "optimizer.learning-rate=0.02", "--set", "output.dir=" + dir.resolve("an"), "--set",
+        "output.model=" + model);
+    assertEquals(0, t.code(), t.out() + t.err());
+    assertTrue(t.out().contains("classes: [cat, dog]"), t.out());
+    Run e = run("evaluate", "--model", model, "--data", data.toString(), "--master", "local[2]");
+    assertEquals(0, e.code(), e.out() + e.err());
+    assertTrue(e.out().contains("cat") && e.out().contains("dog") && e.out().contains("precision"), e.out());
+  }
 }
