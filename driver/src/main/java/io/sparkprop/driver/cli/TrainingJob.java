@@ -300,7 +300,8 @@ final class TrainingJob {
     Model model = new Model(net, params, scaling, labels, provenance, metrics);
     PackedData reportData = testData != null ? testData : valData;
     RunReport.write(cfg.string("output.dir"), runName, model, result.history(),
-        reportData == null ? null : RunReport.confusion(sc, spec, params, reportData), out);
+        reportData == null ? null : RunReport.confusion(sc, spec, params, reportData), RunReport.sample(reportData, model, 1500),
+        provenance.get("trainingData") + " (" + trainData.rows() + " training examples)", out);
     return new Result(model, trainer.state(), spec, trainData, valData, testData, result);
   }
 
