@@ -58,6 +58,7 @@ public final class DistributedTrainer {
   private final String jobGroup;
   private final float[] gradSum; // the driver's gradient sum, reused by every step
   private final byte[] paramBytes; // the parameters as broadcast (little-endian float32), reused by every step
+  private final scala.collection.immutable.Seq<Object> stepPartitions; // every partition, as runJob takes them
   private StepStats lastStats;
 
   /** Starts from the spec's seeded initial weights. */
@@ -85,6 +86,7 @@ public final class DistributedTrainer {
     this.params = params.clone();
     this.gradSum = new float[params.length];
     this.paramBytes = new byte[4 * params.length];
+    this.stepPartitions = allPartitions(data);
     this.state = state.copy();
     this.jobGroup = "sparkprop-" + runName + "-" + UUID.randomUUID();
   }
@@ -115,7 +117,7 @@ public final class DistributedTrainer {
     Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, paramBytes), PARAMS_TAG);
     OrderedSum sum = new OrderedSum(data.partitions(), gradSum);
     try {
-      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k), allPartitions(data), sum, STEP_TAG);
+      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k), stepPartitions, sum, STEP_TAG);
     } finally {
       bc.destroy();
     }
