@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Peers for the time-to-accuracy benchmark: PyTorch and scikit-learn on the same Fashion-MNIST
+files as Sparkprop (Debian's dataset-fashion-mnist), the same network (784-256-128-10, ReLU) and,
+for PyTorch, the same recipe as conf/fashion-mnist.conf (Adam, lr 0.003, 30 warmup steps, cosine to
+2% over 10 epochs, batch 1024, He-normal init), on 2 threads. Trains on all 60,000 images and
+samples test accuracy after every epoch, as the Sparkprop rows of bin/bench do. Prints one JSON
+object per system: {"system", "points": [[training seconds, test accuracy], ...]}.
+
+Usage: bin/bench-peers.py [torch] [sklearn] [--epochs N] (run by bin/bench when the Debian
+packages python3-torch and python3-sklearn are installed)."""
+import gzip, json, math, os, struct, sys, time
+
+import numpy as np
+
+DIR = "/usr/share/datasets/fashion-mnist"
+
+
+def idx(name):
+    path = os.path.join(DIR, name + ".gz")
+    opener = gzip.open if os.path.exists(path) else open
+    with opener(path if os.path.exists(path) else os.path.join(DIR, name), "rb") as f:
+        magic, n = struct.unpack(">II", f.read(8))
+        if magic == 0x803:
+            rows, cols = struct.unpack(">II", f.read(8))
+            return np.frombuffer(f.read(), dtype=np.uint8).reshape(n, rows * cols).astype(np.float32) / 255.0
+        return np.frombuffer(f.read(), dtype=np.uint8).astype(np.int64)
+
+
+def data():
+    return (idx("train-images-idx3-ubyte"), idx("train-labels-idx1-ubyte"),
+            idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte"))
+
+
+def torch_run(epochs):
+    import torch
+    torch.set_num_threads(2)
+    torch.manual_seed(1)
+    xtr, ytr, xte, yte = [torch.from_numpy(np.ascontiguousarray(a)) for a in data()]
+    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                              torch.nn.Linear(128, 10))
+    for m in net:
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            torch.nn.init.zeros_(m.bias)
+    batch, lr, warm, floor = 1024, 0.003, 30, 0.02
+    steps_per_epoch = math.ceil(len(xtr) / batch)
+    total = steps_per_epoch * epochs
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+
+    def factor(t):
+        if t < warm:
+            return (t + 1) / warm
+        p = min(1.0, (t - warm) / max(1, total - warm))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(1)
+    points, trained = [], 0.0
+    for e in range(epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(len(xtr), generator=g)
+        for i in range(0, len(xtr), batch):
+            idx_ = perm[i:i + batch]
+            opt.zero_grad()
+            loss_fn(net(xtr[idx_]), ytr[idx_]).backward()
+            opt.step()
+            sched.step()
+        trained += time.perf_counter() - t0
+        with torch.no_grad():
+            acc = (net(xte).argmax(1) == yte).float().mean().item()
+        points.append([trained, acc])
+    return {"system": "PyTorch %s (same network and recipe, 2 threads, float32)" % torch.__version__, "points": points}
+
+
+def sklearn_run(epochs):
+    import sklearn
+    from sklearn.neural_network import MLPClassifier
+    from threadpoolctl import threadpool_limits
+    xtr, ytr, xte, yte = data()
+    clf = MLPClassifier(hidden_layer_sizes=(256, 128), activation="relu", solver="adam", learning_rate_init=0.003,
+                        batch_size=1024, random_state=1)
+    points, trained = [], 0.0
+    with threadpool_limits(2):
+        for e in range(epochs):
+            t0 = time.perf_counter()
+            clf.partial_fit(xtr, ytr, classes=np.arange(10))
+            trained += time.perf_counter() - t0
+            points.append([trained, float((clf.predict(xte) == yte).mean())])
+    return {"system": "scikit-learn %s MLPClassifier (Adam, lr 0.003, batch 1024, float64, 2 threads)" % sklearn.__version__,
+            "points": points}
+
+
+if __name__ == "__main__":
+    epochs = 10
+    if "--epochs" in sys.argv:
+        epochs = int(sys.argv[sys.argv.index("--epochs") + 1])
+    which = [a for a in sys.argv[1:] if a in ("torch", "sklearn")] or ["torch", "sklearn"]
+    for w in which:
+        print(json.dumps(torch_run(epochs) if w == "torch" else sklearn_run(epochs)), flush=True)
