@@ -123,7 +123,7 @@ public final class BenchmarkSuite {
     section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
     List<Curve> curves = timeToAccuracy(spark, sc, quick);
     md.append("Training time excludes JVM start, data loading and the per-epoch test evaluation. The \"fresh JVM\" row is the first\n")
-        .append("run after start (what `bin/sparkprop` users see: Spark's job path is cold, ~25 ms per step instead of ~13); then 1000\n")
+        .append("run after start (what `bin/sparkprop` users see: Spark's job path is cold: in 2026-11-29's run ~20 ms of overhead per step in the first epoch against ~9 ms later); then 1000\n")
         .append("empty jobs warm the JVM and every other row, MLlib's included, runs warm; the targets are judged on the warm rows.\n")
         .append("Sparkprop rows run the shipped\n")
         .append("`conf/fashion-mnist.conf` (ReLU, Adam, batch 1024) and the same with sigmoid hidden layers (MLlib's only choice);\n")
