@@ -79,7 +79,7 @@ class ResumeTest {
     CheckpointStore store = new CheckpointStore(dir.resolve("c" + stopAfter).toString(), sc.hadoopConfiguration(), 3);
     DistributedTrainer first = new DistributedTrainer(sc, SPEC, train, "first");
     TrainingState start = TrainingState.start(first.params(), first.state());
-    Checkpointer inner = new Checkpointer(store, identity(), 4, 0, start, null, null); // every 4 steps: mid-epoch too
+    Checkpointer inner = new Checkpointer(store, identity(), 4, 0, start, null); // every 4 steps: mid-epoch too
     int[] saves = {0};
     CheckpointHook stopping = new CheckpointHook() {
       @Override
@@ -98,7 +98,7 @@ class ResumeTest {
     CheckpointStore.Loaded c = store.newest(w -> { throw new AssertionError(w); });
     DistributedTrainer second = new DistributedTrainer(sc, SPEC, train, "second", c.state().params(), c.state().optimizer());
     FitResult resumed = second.fit(new FitOptions(8, val, 1, 2), null, null, c.state(),
-        new Checkpointer(store, identity(), 4, 0, c.state(), c.path(), null));
+        new Checkpointer(store, identity(), 4, 0, c.state(), c.path()));
     assertArrayEquals(whole.params(), resumed.params(), 0f, "parameters after resuming");
     assertEquals(whole.bestEpoch(), resumed.bestEpoch());
     assertEquals(whole.stoppedEarly(), resumed.stoppedEarly());

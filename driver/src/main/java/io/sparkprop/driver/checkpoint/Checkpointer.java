@@ -2,7 +2,6 @@ package io.sparkprop.driver.checkpoint;
 
 import io.sparkprop.driver.CheckpointHook;
 import io.sparkprop.driver.TrainingState;
-import java.util.function.Consumer;
 
 /**
  * The training loop's checkpoint policy: save at the end of every epoch (or every
@@ -16,7 +15,6 @@ public final class Checkpointer implements CheckpointHook {
   private final RunIdentity identity;
   private final long everySteps;
   private final double everySeconds;
-  private final Consumer<CheckpointStore.Saved> onSave;
   private TrainingState lastGood;
   private String lastPath;
   private long lastSavedAt = System.nanoTime();
@@ -33,12 +31,11 @@ public final class Checkpointer implements CheckpointHook {
    * @param initialPath the checkpoint {@code initial} was read from, or null
    */
   public Checkpointer(CheckpointStore store, RunIdentity identity, long everySteps, double everySeconds, TrainingState initial,
-      String initialPath, Consumer<CheckpointStore.Saved> onSave) {
+      String initialPath) {
     this.store = store;
     this.identity = identity;
     this.everySteps = everySteps;
     this.everySeconds = everySeconds;
-    this.onSave = onSave;
     this.lastGood = initial;
     this.lastPath = initialPath;
     this.savedStep = initial.step();
@@ -66,7 +63,6 @@ public final class Checkpointer implements CheckpointHook {
     writes++;
     writeSeconds += s.seconds();
     writeBytes = s.bytes();
-    if (onSave != null) onSave.accept(s);
   }
 
   /** The last state saved (or the initial one): where a divergence rollback restarts. */

@@ -235,7 +235,7 @@ final class TrainingJob {
     double factor = cfg.number("training.divergence-lr-factor", 0, 0.999999, false);
     int maxRollbacks = cfg.integer("training.max-rollbacks", 0, 1000);
     Checkpointer checkpointer = new Checkpointer(store, identity, cfg.longValue("output.checkpoint-every-steps", 0),
-        cfg.number("output.checkpoint-every-seconds", 0, 1e9, true), state, resumedFrom, null);
+        cfg.number("output.checkpoint-every-seconds", 0, 1e9, true), state, resumedFrom);
     RunOutput output = new RunOutput(cfg.string("output.dir"), out, epochs, net.head().isClassification(),
         cfg.bool("output.step-metrics"), spe, resumedFrom != null);
     FitOptions options = new FitOptions(epochs, valData, cfg.integer("training.eval-every", 1, 1 << 20),
