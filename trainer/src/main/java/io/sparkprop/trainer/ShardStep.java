@@ -1,7 +1,7 @@
 package io.sparkprop.trainer;
 
 import io.sparkprop.trainer.batch.BatchPlan;
-import io.sparkprop.trainer.data.Examples;
+import io.sparkprop.trainer.data.RowSource;
 import io.sparkprop.trainer.nn.LossSum;
 import io.sparkprop.trainer.nn.Network;
 import io.sparkprop.trainer.nn.Workspace;
@@ -36,7 +36,7 @@ public final class ShardStep {
    * Adds to {@code grad} the summed gradient of the members of batch k of {@code epoch} held by
    * {@code shard} (ids [firstId, firstId + rows)), processed in batch-position order.
    */
-  public LossSum accumulate(float[] params, Examples shard, BatchPlan plan, int epoch, int k, float[] grad) {
+  public LossSum accumulate(float[] params, RowSource shard, BatchPlan plan, int epoch, int k, float[] grad) {
     int cap = Math.min(plan.batchSize(), shard.rows());
     if (members.length < cap) members = new int[cap];
     int c = plan.members(epoch, k, shard.firstId(), shard.firstId() + shard.rows(), members);

@@ -13,7 +13,7 @@ import java.util.Objects;
  * partition and the local trainer's whole data set; the arrays are shared, not copied, and must
  * not be modified after construction.
  */
-public final class Examples implements Serializable {
+public final class Examples implements Serializable, RowSource {
   private static final long serialVersionUID = 1L;
 
   private final long firstId;
@@ -61,9 +61,13 @@ public final class Examples implements Serializable {
     return new Examples(firstId, 0, features, targetWidth, new float[0], new float[0], null);
   }
 
+  @Override
   public long firstId() { return firstId; }
+  @Override
   public int rows() { return rows; }
+  @Override
   public int features() { return features; }
+  @Override
   public int targetWidth() { return targetWidth; }
   /** Row-major features; shared, do not modify. */
   public float[] x() { return x; }
@@ -71,6 +75,19 @@ public final class Examples implements Serializable {
   public float[] y() { return y; }
   /** Example weights, or null. */
   public float[] w() { return w; }
+
+  @Override
+  public boolean weighted() { return w != null; }
+
+  @Override
+  public void gather(int[] idx, int start, int m, float[] xOut, float[] yOut, float[] wOut) {
+    for (int r = 0; r < m; r++) {
+      int src = idx[start + r];
+      System.arraycopy(x, src * features, xOut, r * features, features);
+      System.arraycopy(y, src * targetWidth, yOut, r * targetWidth, targetWidth);
+      if (w != null) wOut[r] = w[src];
+    }
+  }
 
   /**
    * A cheap content hash (one multiply per value): the sum (mod 2^64) over rows of a 64-bit

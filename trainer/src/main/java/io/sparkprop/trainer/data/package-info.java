@@ -1,2 +1,7 @@
-/** The packed, validated block of examples the engine trains on (one per Spark partition). */
+/**
+ * The packed, validated examples the engine trains on (one block per Spark partition): in heap
+ * arrays ({@link io.sparkprop.trainer.data.Examples}) or in a memory-mapped file
+ * ({@link io.sparkprop.trainer.data.MappedExamples}), both read through
+ * {@link io.sparkprop.trainer.data.RowSource}.
+ */
 package io.sparkprop.trainer.data;

@@ -1,7 +1,7 @@
 package io.sparkprop.trainer.nn;
 
 import dev.ludovic.netlib.blas.BLAS;
-import io.sparkprop.trainer.data.Examples;
+import io.sparkprop.trainer.data.RowSource;
 import java.util.Objects;
 
 /**
@@ -44,7 +44,7 @@ public final class Network {
    * @param grad gradient accumulator in the parameter layout; added to, never zeroed here
    * @return summed loss, summed example weight, example count
    */
-  public LossSum accumulateGradient(float[] params, Examples data, int[] rows, int count, Workspace ws, float[] grad) {
+  public LossSum accumulateGradient(float[] params, RowSource data, int[] rows, int count, Workspace ws, float[] grad) {
     checkWorkspace(ws);
     spec.checkParams(params, "params");
     spec.checkParams(grad, "gradient buffer");
@@ -57,10 +57,10 @@ public final class Network {
     }
     double loss = 0;
     double weight = 0;
-    boolean weighted = data.w() != null;
+    boolean weighted = data.weighted();
     for (int start = 0; start < count; start += ws.capacity) {
       int m = Math.min(ws.capacity, count - start);
-      gather(data, rows, start, m, ws);
+      data.gather(rows, start, m, ws.act[0], ws.targets, ws.weights);
       forwardBlock(params, ws, m);
       loss += backwardBlock(params, ws, m, data.targetWidth(), weighted, grad);
       if (weighted) {
@@ -73,7 +73,7 @@ public final class Network {
   }
 
   /** Adds the summed gradient of every row of {@code data}, in row order. */
-  public LossSum accumulateGradient(float[] params, Examples data, Workspace ws, float[] grad) {
+  public LossSum accumulateGradient(float[] params, RowSource data, Workspace ws, float[] grad) {
     return accumulateGradient(params, data, identity(data.rows()), data.rows(), ws, grad);
   }
 
@@ -113,7 +113,7 @@ public final class Network {
   }
 
   /** Evaluation sums over every row of {@code data} (unweighted). */
-  public EvalSums evaluate(float[] params, Examples data, Workspace ws) {
+  public EvalSums evaluate(float[] params, RowSource data, Workspace ws) {
     checkWorkspace(ws);
     spec.checkParams(params, "params");
     checkData(data);
@@ -128,7 +128,7 @@ public final class Network {
     int[] all = identity(data.rows());
     for (int start = 0; start < data.rows(); start += ws.capacity) {
       int m = Math.min(ws.capacity, data.rows() - start);
-      gather(data, all, start, m, ws);
+      data.gather(all, start, m, ws.act[0], ws.targets, ws.weights);
       forwardBlock(params, ws, m);
       loss += head.lossAndDelta(logits, m, k, ws.targets, tw, null, ws.deltaA);
       head.predictInPlace(logits, m, k);
@@ -163,20 +163,6 @@ public final class Network {
     int best = 0;
     for (int j = 1; j < n; j++) if (a[off + j] > a[off + best]) best = j;
     return best;
-  }
-
-  private void gather(Examples data, int[] rows, int start, int m, Workspace ws) {
-    int d = data.features();
-    int tw = data.targetWidth();
-    float[] x = data.x();
-    float[] y = data.y();
-    float[] w = data.w();
-    for (int r = 0; r < m; r++) {
-      int src = rows[start + r];
-      System.arraycopy(x, src * d, ws.act[0], r * d, d);
-      System.arraycopy(y, src * tw, ws.targets, r * tw, tw);
-      if (w != null) ws.weights[r] = w[src];
-    }
   }
 
   /** Forward over the m rows in {@code ws.act[0]}: fills pre[l] and act[l+1] for every layer. */
@@ -218,7 +204,7 @@ public final class Network {
     return loss;
   }
 
-  private void checkData(Examples data) {
+  private void checkData(RowSource data) {
     if (data.features() != spec.inputSize()) {
       throw new IllegalArgumentException("examples have " + data.features() + " features but network " + spec
           + " takes " + spec.inputSize());
