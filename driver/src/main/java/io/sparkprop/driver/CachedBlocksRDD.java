@@ -1,6 +1,7 @@
 package io.sparkprop.driver;
 
 import io.sparkprop.trainer.data.Examples;
+import io.sparkprop.trainer.data.RowSource;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +31,10 @@ import scala.reflect.ClassTag$;
  *
  * <p>Preferred locations are where the blocks are cached, so tasks run next to their data.
  */
-final class CachedBlocksRDD extends RDD<Examples> {
+final class CachedBlocksRDD extends RDD<RowSource> {
   private static final long serialVersionUID = 1L;
-  private static final ClassTag<Examples> TAG = ClassTag$.MODULE$.apply(Examples.class);
+  private static final ClassTag<RowSource> TAG = ClassTag$.MODULE$.apply(RowSource.class);
+  private static final ClassTag<Examples> BLOCK_TAG = ClassTag$.MODULE$.apply(Examples.class);
 
   private final int parentId;
   private final Broadcast<byte[]> lineage;
@@ -72,27 +74,37 @@ final class CachedBlocksRDD extends RDD<Examples> {
     this.parent = parent;
     this.parentId = parent.id();
     this.partitionCount = parent.getNumPartitions();
-    ByteBuffer bytes = SparkEnv.get().closureSerializer().newInstance().serialize(parent, ClassTag$.MODULE$.apply(RDD.class));
+    this.lineage = broadcastLineage(parent);
+  }
+
+  /** An RDD with its lineage, serialized once and broadcast. */
+  static Broadcast<byte[]> broadcastLineage(RDD<?> rdd) {
+    ByteBuffer bytes = SparkEnv.get().closureSerializer().newInstance().serialize(rdd, ClassTag$.MODULE$.apply(RDD.class));
     byte[] b = new byte[bytes.remaining()];
     bytes.get(b);
-    this.lineage = parent.context().broadcast(b, ClassTag$.MODULE$.apply(byte[].class));
+    return rdd.context().broadcast(b, ClassTag$.MODULE$.apply(byte[].class));
+  }
+
+  /** The RDD {@link #broadcastLineage} sent, deserialized on an executor. */
+  static <T> RDD<T> readLineage(Broadcast<byte[]> lineage) {
+    return SparkEnv.get().closureSerializer().newInstance().deserialize(ByteBuffer.wrap(lineage.value()),
+        Thread.currentThread().getContextClassLoader(), ClassTag$.MODULE$.apply(RDD.class));
   }
 
   @SuppressWarnings("unchecked")
-  private static Seq<org.apache.spark.Dependency<?>> emptyDeps() {
+  static Seq<org.apache.spark.Dependency<?>> emptyDeps() {
     return (Seq<org.apache.spark.Dependency<?>>) (Seq<?>) scala.collection.immutable.Nil$.MODULE$;
   }
 
   @Override
   @SuppressWarnings("unchecked")
-  public Iterator<Examples> compute(Partition split, TaskContext context) {
+  public Iterator<RowSource> compute(Partition split, TaskContext context) {
     BlockPartition p = (BlockPartition) split;
-    Option<BlockResult> hit = SparkEnv.get().blockManager().get(new RDDBlockId(parentId, p.index()), TAG);
-    if (hit.isDefined()) return (Iterator<Examples>) (Iterator<?>) hit.get().data();
+    Option<BlockResult> hit = SparkEnv.get().blockManager().get(new RDDBlockId(parentId, p.index()), BLOCK_TAG);
+    if (hit.isDefined()) return (Iterator<RowSource>) (Iterator<?>) hit.get().data();
     // the block is gone: rebuild the original RDD and let it recompute (and re-cache) this partition
-    RDD<Examples> original = SparkEnv.get().closureSerializer().newInstance().deserialize(ByteBuffer.wrap(lineage.value()),
-        Thread.currentThread().getContextClassLoader(), ClassTag$.MODULE$.apply(RDD.class));
-    return original.iterator(p.parent, context);
+    RDD<Examples> original = readLineage(lineage);
+    return (Iterator<RowSource>) (Iterator<?>) original.iterator(p.parent, context);
   }
 
   @Override

@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
-import scala.Tuple2;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The validation pass that turns bad data into a result instead of a crash. Every task reads its
@@ -24,6 +25,7 @@ import scala.Tuple2;
 public final class DataCheck {
   /** Problems quoted in the message; the rest are counted. */
   static final int QUOTED = 3;
+  private static final Logger LOG = LoggerFactory.getLogger(DataCheck.class);
 
   private DataCheck() {}
 
@@ -35,6 +37,24 @@ public final class DataCheck {
    *     or that the set is empty (after dropped rows, if any)
    */
   public static ExampleSet check(ExampleSet set, NetworkSpec network, String role) {
+    return checkPlaced(set, network, role, Placement.MEMORY, null).set();
+  }
+
+  /** A checked set and where its packed copy goes: MEMORY (its blocks are cached) or DISK (they are not). */
+  public record Placed(ExampleSet set, Placement placement) {}
+
+  /**
+   * As {@link #check}, deciding where the packed data goes. MEMORY caches the checked blocks as
+   * {@link #check} does. DISK caches nothing: the pass only validates and counts, and the set
+   * comes back with its source blocks, so packing reads the source again, one block at a time.
+   * AUTO caches a partition's blocks until they pass {@link StorageBudget#perPartition()}, and
+   * keeps them (MEMORY) when no partition did and the whole fits {@link StorageBudget#fits};
+   * otherwise it drops them (DISK). The decision is logged with the sizes.
+   *
+   * @param budget the executors' memory (unused for MEMORY and DISK; may then be null)
+   */
+  public static Placed checkPlaced(ExampleSet set, NetworkSpec network, String role, Placement placement,
+      StorageBudget budget) {
     int d = set.features();
     if (d != network.inputSize()) {
       throw new IllegalArgumentException(set.description() + " has " + d + " features but the network's input layer has "
@@ -46,36 +66,53 @@ public final class DataCheck {
     }
     // the check's output is what gets cached: were the raw blocks cached instead, a reader's error
     // would be thrown inside Spark's caching code, before this task could catch it
+    long keep = switch (placement) {
+      case MEMORY -> Long.MAX_VALUE;
+      case DISK -> -1;
+      case AUTO -> budget.perPartition();
+    };
     JavaRDD<Checked> checked = set.blocks().mapPartitions(it -> {
       List<Examples> blocks = new ArrayList<>();
       long rows = 0;
+      long bytes = 0;
+      boolean overflow = keep < 0;
       try {
         while (it.hasNext()) {
           Examples e = it.next();
           e.validate(network.head(), network.inputSize(), network.outputSize());
-          blocks.add(e);
           rows += e.rows();
+          bytes += e.bytes();
+          if (!overflow) {
+            blocks.add(e);
+            if (bytes > keep) { // this partition would not stay in memory: stop holding its rows
+              overflow = true;
+              blocks = null;
+            }
+          }
         }
-        return List.of(new Checked(blocks, rows, null)).iterator();
+        return List.of(new Checked(blocks, rows, bytes, null)).iterator();
       } catch (RuntimeException ex) {
         IllegalArgumentException bad = argumentError(ex);
         if (bad == null) throw ex; // not about the data: fail the task as Spark would
-        return List.of(new Checked(List.of(), rows, bad.getMessage())).iterator();
+        return List.of(new Checked(List.of(), rows, bytes, bad.getMessage())).iterator();
       }
     }, true).persist(StorageLevel.MEMORY_AND_DISK());
-    List<Tuple2<Long, String>> parts;
+    List<Checked> parts;
     try {
-      parts = checked.map(c -> new Tuple2<Long, String>(c.rows, c.problem)).collect();
+      parts = checked.map(c -> new Checked(c.blocks == null ? null : List.of(), c.rows, c.bytes, c.problem)).collect();
     } catch (RuntimeException e) {
       checked.unpersist(false);
       throw e;
     }
-    JavaRDD<Examples> blocks = checked.flatMap(c -> c.blocks.iterator());
     List<String> problems = new ArrayList<>();
     long rows = 0;
-    for (Tuple2<Long, String> p : parts) {
-      rows += p._1();
-      if (p._2() != null) problems.add(p._2());
+    long bytes = 0;
+    boolean overflow = false;
+    for (Checked p : parts) {
+      rows += p.rows;
+      bytes += p.bytes;
+      overflow |= p.blocks == null;
+      if (p.problem != null) problems.add(p.problem);
     }
     if (!problems.isEmpty()) {
       checked.unpersist(false);
@@ -95,20 +132,39 @@ public final class DataCheck {
           + (dropped > 0 ? " after dropping " + dropped + " bad rows (data.bad-rows = drop): every row broke a rule"
               : ": check the path, the file's contents and the filters"));
     }
+    Placement chosen = placement;
+    if (placement == Placement.AUTO) {
+      chosen = !overflow && budget.fits(bytes) ? Placement.MEMORY : Placement.DISK;
+      LOG.info("{} data: {} MB packed, {}; placement {}: {}", role, String.format("%.0f", bytes / 1e6), budget.describe(),
+          chosen.configName(), chosen == Placement.MEMORY
+              ? String.format("at most %.0f%% of the storage memory", 100 * StorageBudget.FRACTION)
+              : overflow ? String.format("a partition holds more than %.0f MB (%.0f%% of an executor's storage over its %d cores); "
+                  + "files on the executors' local disks", budget.perPartition() / 1e6, 100 * StorageBudget.FRACTION,
+                  budget.coresPerExecutor())
+              : String.format("more than %.0f%% of the storage memory; files on the executors' local disks",
+                  100 * StorageBudget.FRACTION));
+    }
+    if (chosen == Placement.DISK) {
+      checked.unpersist(false);
+      return new Placed(set, Placement.DISK);
+    }
+    JavaRDD<Examples> blocks = checked.flatMap(c -> c.blocks.iterator());
     CACHED.put(blocks.id(), checked);
-    return set.withBlocks(blocks, set.description());
+    return new Placed(set.withBlocks(blocks, set.description()), Placement.MEMORY);
   }
 
   /** A partition after the check: its blocks, or the first problem found in it. */
   static final class Checked implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    final List<Examples> blocks;
+    final List<Examples> blocks; // null: not kept (the partition goes to disk)
     final long rows;
+    final long bytes;
     final String problem;
 
-    Checked(List<Examples> blocks, long rows, String problem) {
+    Checked(List<Examples> blocks, long rows, long bytes, String problem) {
       this.blocks = blocks;
       this.rows = rows;
+      this.bytes = bytes;
       this.problem = problem;
     }
   }

@@ -3,7 +3,7 @@ package io.sparkprop.driver;
 import io.sparkprop.trainer.ShardStep;
 import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.batch.BatchPlan;
-import io.sparkprop.trainer.data.Examples;
+import io.sparkprop.trainer.data.RowSource;
 import io.sparkprop.trainer.nn.EvalSums;
 import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.LossSum;
@@ -320,7 +320,7 @@ public final class DistributedTrainer {
   }
 
   /** The per-partition gradient of one step; runs on executors. */
-  private static final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<Examples>, byte[]>
+  private static final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<RowSource>, byte[]>
       implements Serializable {
     private static final long serialVersionUID = 1L;
     private final Broadcast<byte[]> params;
@@ -338,10 +338,10 @@ public final class DistributedTrainer {
     }
 
     @Override
-    public byte[] apply(TaskContext ctx, Iterator<Examples> it) {
+    public byte[] apply(TaskContext ctx, Iterator<RowSource> it) {
       long t0 = System.nanoTime();
       if (!it.hasNext()) return StepResult.empty(0);
-      Examples shard = it.next();
+      RowSource shard = it.next();
       if (shard.rows() == 0) return StepResult.empty(System.nanoTime() - t0);
       ShardStep step = ExecutorState.shardStep(spec);
       float[] p = ExecutorState.params(params);
@@ -353,7 +353,7 @@ public final class DistributedTrainer {
   }
 
   /** The per-partition evaluation sums (as an array: Spark's Kryo cannot serialize records); runs on executors. */
-  private static final class PartitionEval extends AbstractFunction2<TaskContext, Iterator<Examples>, double[]>
+  private static final class PartitionEval extends AbstractFunction2<TaskContext, Iterator<RowSource>, double[]>
       implements Serializable {
     private static final long serialVersionUID = 1L;
     private final Broadcast<byte[]> params;
@@ -365,9 +365,9 @@ public final class DistributedTrainer {
     }
 
     @Override
-    public double[] apply(TaskContext ctx, Iterator<Examples> it) {
+    public double[] apply(TaskContext ctx, Iterator<RowSource> it) {
       if (!it.hasNext()) return EvalSums.ZERO.toArray();
-      Examples shard = it.next();
+      RowSource shard = it.next();
       if (shard.rows() == 0) return EvalSums.ZERO.toArray();
       ShardStep step = ExecutorState.shardStep(spec);
       return step.network().evaluate(ExecutorState.params(params), shard, step.workspace()).toArray();

@@ -3,14 +3,18 @@ package io.sparkprop.driver;
 import io.sparkprop.datasets.ExampleSet;
 import io.sparkprop.datasets.SparkFailures;
 import io.sparkprop.trainer.data.Examples;
+import io.sparkprop.trainer.data.MappedExamples;
+import io.sparkprop.trainer.data.RowSource;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.reflect.ClassTag$;
 
 /**
  * Training examples packed one {@link Examples} block per partition, with stable ids: partition p
@@ -26,7 +30,9 @@ public final class PackedData {
   private static final Logger LOG = LoggerFactory.getLogger(PackedData.class);
 
   private final JavaRDD<Examples> rdd;
-  private final CachedBlocksRDD blocks;
+  private final RDD<RowSource> blocks;
+  private final Placement placement;
+  private final Runnable release;
   private final long rows;
   private final long[] firstIds;
   private final int features;
@@ -34,11 +40,13 @@ public final class PackedData {
   private final long bytes;
   private final long contentHash;
 
-  private PackedData(JavaRDD<Examples> rdd, long rows, long[] firstIds, int features, int targetWidth, long bytes,
-      long contentHash) {
+  private PackedData(JavaRDD<Examples> rdd, RDD<RowSource> blocks, Placement placement, Runnable release, long rows,
+      long[] firstIds, int features, int targetWidth, long bytes, long contentHash) {
     this.contentHash = contentHash;
     this.rdd = rdd;
-    this.blocks = new CachedBlocksRDD(rdd.rdd());
+    this.blocks = blocks;
+    this.placement = placement;
+    this.release = release;
     this.rows = rows;
     this.firstIds = firstIds;
     this.features = features;
@@ -53,14 +61,28 @@ public final class PackedData {
    *     example id, the column and the value)
    */
   public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level) {
+    return pack(set, network, level, Placement.MEMORY);
+  }
+
+  /**
+   * Packs, validates against {@code network} and caches {@code set} in memory (at {@code level})
+   * or in files on the executors' local disks ({@link Placement#DISK}; {@code level} unused).
+   *
+   * @param placement MEMORY or DISK (AUTO is decided by {@link DataCheck#checkPlaced})
+   * @throws IllegalArgumentException when the set is empty, a value breaks a rule (naming the
+   *     example id, the column and the value) or a local disk is too small
+   */
+  public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement) {
     try {
-      return packUnchecked(set, network, level);
+      checkShape(set, network);
+      if (placement == Placement.AUTO) throw new IllegalArgumentException("decide the placement before packing");
+      return placement == Placement.DISK ? packToFiles(set, network) : packUnchecked(set, network, level);
     } catch (Exception e) { // Spark's job failures are checked SparkExceptions thrown undeclared
       throw SparkFailures.unwrapArgumentError(e);
     }
   }
 
-  private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level) {
+  private static void checkShape(ExampleSet set, NetworkSpec network) {
     int d = set.features();
     int tw = set.targetWidth();
     if (d != network.inputSize()) {
@@ -71,6 +93,11 @@ public final class PackedData {
       throw new IllegalArgumentException(set.description() + " has targets of width " + tw + ", which do not fit the "
           + network.head().configName() + " output with " + network.outputSize() + " units");
     }
+  }
+
+  private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level) {
+    int d = set.features();
+    int tw = set.targetWidth();
     JavaRDD<Examples> concat = set.blocks().mapPartitions(it -> List.of(concat(it, d, tw)).iterator(), true);
     concat.persist(level);
     List<Integer> counts;
@@ -123,7 +150,101 @@ public final class PackedData {
     concat.unpersist(false);
     LOG.info("packed {}: {} examples x {} features in {} partitions, {} MB cached ({} bytes per example)",
         set.description(), total, d, first.length, String.format("%.1f", bytes / 1e6), bytes / total);
-    return new PackedData(packed, total, first, d, tw, bytes, hash);
+    CachedBlocksRDD blocks = new CachedBlocksRDD(packed.rdd());
+    return new PackedData(packed, blocks, Placement.MEMORY, () -> {
+      blocks.release();
+      packed.unpersist(false);
+    }, total, first, d, tw, bytes, hash);
+  }
+
+  /** Rows per in-heap slice when a file is read in order (validation, reports, prediction). */
+  static final int SLICE_ROWS = 4096;
+
+  private static PackedData packToFiles(ExampleSet set, NetworkSpec network) {
+    int d = set.features();
+    int tw = set.targetWidth();
+    String key = "sparkprop-packed-" + java.util.UUID.randomUUID();
+    JavaRDD<PackedFile> handles = set.blocks().mapPartitionsWithIndex(
+        (p, it) -> List.of(LocalPackedFiles.write(key, p, it, d, tw)).iterator(), true);
+    handles.persist(StorageLevel.MEMORY_AND_DISK());
+    Runnable delete = () -> {
+      LocalFilesRDD.deleteFiles(handles.rdd(), key);
+      handles.unpersist(false);
+    };
+    try {
+      List<PackedFile> hs = handles.collect();
+      long[] first = new long[hs.size()];
+      long total = 0;
+      for (int p = 0; p < hs.size(); p++) {
+        if (hs.get(p).problem() != null) throw new IllegalArgumentException(set.description() + ": " + hs.get(p).problem());
+        first[p] = total;
+        total += hs.get(p).rows();
+      }
+      if (total == 0) throw new IllegalArgumentException(set.description() + " holds no examples; check the path and the filters");
+      LocalFilesRDD files = new LocalFilesRDD(handles.rdd(), first);
+      Runnable release = () -> {
+        files.release();
+        delete.run();
+      };
+      JavaRDD<RowSource> rows = JavaRDD.fromRDD(files, ClassTag$.MODULE$.apply(RowSource.class));
+      List<scala.Tuple2<long[], String>> parts;
+      try {
+        parts = rows.map(rs -> {
+          long[] sums = new long[2];
+          try {
+            for (Examples e : slices((MappedExamples) rs)) {
+              e.validate(network.head(), network.inputSize(), network.outputSize());
+              sums[1] += e.contentHash();
+            }
+            sums[0] = (long) rs.rows() * MappedExamples.recordBytes(rs.features(), rs.targetWidth());
+            return new scala.Tuple2<long[], String>(sums, null);
+          } catch (IllegalArgumentException bad) {
+            return new scala.Tuple2<long[], String>(sums, bad.getMessage());
+          }
+        }).collect();
+      } catch (RuntimeException e) {
+        files.release();
+        throw e;
+      }
+      long bytes = 0;
+      long hash = 0;
+      for (scala.Tuple2<long[], String> p : parts) {
+        if (p._2() != null) {
+          files.release();
+          throw new IllegalArgumentException(set.description() + ": " + p._2());
+        }
+        bytes += p._1()[0];
+        hash += p._1()[1];
+      }
+      LOG.info("packed {}: {} examples x {} features in {} partitions, {} MB in files on the executors' local disks "
+          + "({} bytes per example), memory-mapped", set.description(), total, d, first.length,
+          String.format("%.1f", bytes / 1e6), bytes / total);
+      JavaRDD<Examples> view = rows.flatMap(rs -> slices((MappedExamples) rs).iterator());
+      return new PackedData(view, files, Placement.DISK, release, total, first, d, tw, bytes, hash);
+    } catch (RuntimeException e) {
+      delete.run();
+      throw e;
+    }
+  }
+
+  /** A mapped file's rows in order, as in-heap slices of {@link #SLICE_ROWS} (made as iterated). */
+  private static Iterable<Examples> slices(MappedExamples m) {
+    return () -> new java.util.Iterator<Examples>() {
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        return next < m.rows();
+      }
+
+      @Override
+      public Examples next() {
+        int n = Math.min(SLICE_ROWS, m.rows() - next);
+        Examples e = m.slice(next, n);
+        next += n;
+        return e;
+      }
+    };
   }
 
   private static Examples concat(Iterator<Examples> it, int d, int tw) {
@@ -162,20 +283,28 @@ public final class PackedData {
     return new Examples(0, rows, d, tw, x, y, w);
   }
 
-  /** The cached packed RDD (with its full lineage). */
+  /**
+   * The packed examples as in-heap blocks, for passes over every row (reports, prediction):
+   * with {@link Placement#MEMORY} the cached blocks (one per partition, with their full lineage),
+   * with {@link Placement#DISK} slices of the files read in order.
+   */
   public JavaRDD<Examples> rdd() { return rdd; }
 
+  /** Where the rows live on the executors. */
+  public Placement placement() { return placement; }
+
   /**
-   * The same blocks for per-step jobs: an RDD without parents that reads the cached blocks and
-   * recomputes a lost one from the broadcast lineage ({@link CachedBlocksRDD}), so a step's
+   * The rows for per-step jobs, one {@link RowSource} per partition: an RDD without parents that
+   * reads the cached blocks ({@link CachedBlocksRDD}) or maps the local files
+   * ({@link LocalFilesRDD}) and recomputes a lost one from the broadcast lineage, so a step's
    * task binary does not carry the sources' lineage.
    */
-  public org.apache.spark.rdd.RDD<Examples> blocks() { return blocks; }
+  public RDD<RowSource> blocks() { return blocks; }
   public long rows() { return rows; }
   public int partitions() { return firstIds.length; }
   public int features() { return features; }
   public int targetWidth() { return targetWidth; }
-  /** Bytes of the packed arrays (about 4 x (features + targets) x rows). */
+  /** Bytes of the packed arrays (about 4 x (features + targets) x rows), or of the files on disk. */
   public long bytes() { return bytes; }
 
   /** Rows, shape and content hash: what checkpoints and registry records compare. */
@@ -188,8 +317,8 @@ public final class PackedData {
     return firstIds[p];
   }
 
+  /** Drops the cached blocks, or deletes the local files (and their cached handles). */
   public void unpersist() {
-    blocks.release();
-    rdd.unpersist(false);
+    release.run();
   }
 }

@@ -44,11 +44,13 @@ final class ModelJob {
     if (DataLoader.stringLabels(cfg) && model.labels() == null) {
       throw new ConfigError("data.label-type = string but model " + modelDir + " stores no class names");
     }
-    ExampleSet set = io.sparkprop.driver.DataCheck.check(DataLoader.load(spark, cfg, dataPath, "test", partitions, unlabeled,
-        DataLoader.stringLabels(cfg) ? model.labels() : null),
-        model.spec(), unlabeled ? "input" : "evaluation");
+    io.sparkprop.driver.DataCheck.Placed placed = io.sparkprop.driver.DataCheck.checkPlaced(DataLoader.load(spark, cfg, dataPath,
+        "test", partitions, unlabeled, DataLoader.stringLabels(cfg) ? model.labels() : null),
+        model.spec(), unlabeled ? "input" : "evaluation", cfg.placement(),
+        io.sparkprop.driver.StorageBudget.of(spark.sparkContext()));
+    ExampleSet set = placed.set();
     try {
-      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel());
+      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel(), placed.placement());
     } finally {
       io.sparkprop.driver.DataCheck.release(set);
     }

@@ -10,6 +10,8 @@ import io.sparkprop.driver.EpochReport;
 import io.sparkprop.driver.FitOptions;
 import io.sparkprop.driver.FitResult;
 import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.Placement;
+import io.sparkprop.driver.StorageBudget;
 import io.sparkprop.driver.TrainingState;
 import io.sparkprop.driver.checkpoint.CheckpointStore;
 import io.sparkprop.driver.checkpoint.Checkpointer;
@@ -108,15 +110,23 @@ final class TrainingJob {
     } else if (start != null && start.labels() != null) {
       throw new ConfigError("the warm-start model names its classes " + start.labels() + "; set data.label-type = string");
     }
-    ExampleSet train = DataCheck.check(DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions, false, labels),
-        net, "training");
+    Placement placement = cfg.placement();
+    StorageBudget budget = StorageBudget.of(sc.sc());
+    DataCheck.Placed trainPlaced = DataCheck.checkPlaced(DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions,
+        false, labels), net, "training", placement, budget);
+    ExampleSet train = trainPlaced.set();
     checked.add(train);
+    Placement trainPlacement = trainPlaced.placement();
+    Placement valPlacement = trainPlacement;
+    Placement testPlacement = Placement.MEMORY;
     ExampleSet validation = null;
     String valPath = cfg.string("data.validation");
     double fraction = cfg.number("data.validation-fraction", 0, 0.99, true);
     if (!valPath.isEmpty() || cfg.string("data.format").equals("generated")) {
-      validation = DataCheck.check(DataLoader.load(spark, cfg, valPath, "validation", partitions, false, labels), net,
-          "validation");
+      DataCheck.Placed v = DataCheck.checkPlaced(DataLoader.load(spark, cfg, valPath, "validation", partitions, false, labels), net,
+          "validation", placement, budget);
+      validation = v.set();
+      valPlacement = v.placement();
       checked.add(validation);
     } else if (fraction > 0) {
       ExampleSet[] s = Splits.trainValidation(train, fraction, cfg.longValue("training.seed", Long.MIN_VALUE));
@@ -124,9 +134,14 @@ final class TrainingJob {
       validation = s[1];
     }
     String testPath = cfg.string("data.test");
-    ExampleSet test = !testPath.isEmpty() || cfg.string("data.format").equals("generated")
-        ? DataCheck.check(DataLoader.load(spark, cfg, testPath, "test", partitions, false, labels), net, "test") : null;
-    if (test != null) checked.add(test);
+    ExampleSet test = null;
+    if (!testPath.isEmpty() || cfg.string("data.format").equals("generated")) {
+      DataCheck.Placed t = DataCheck.checkPlaced(DataLoader.load(spark, cfg, testPath, "test", partitions, false, labels), net,
+          "test", placement, budget);
+      test = t.set();
+      testPlacement = t.placement();
+      checked.add(test);
+    }
 
     if (train.blocks().getNumPartitions() > partitions) {
       train = train.withBlocks(train.blocks().coalesce(partitions), train.description());
@@ -137,16 +152,17 @@ final class TrainingJob {
     if (validation != null) validation = scaling.apply(validation);
     if (test != null) test = scaling.apply(test);
 
-    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel());
+    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel(), trainPlacement);
     PackedData valData = null;
     PackedData testData = null;
     try {
       if (train.droppedRows() > 0) out.println("dropped " + train.droppedRows() + " bad training rows (data.bad-rows = drop)");
-      valData = validation == null ? null : PackedData.pack(validation, net, cfg.storageLevel());
-      testData = test == null ? null : PackedData.pack(test, net, cfg.storageLevel());
+      valData = validation == null ? null : PackedData.pack(validation, net, cfg.storageLevel(), valPlacement);
+      testData = test == null ? null : PackedData.pack(test, net, cfg.storageLevel(), testPlacement);
       checked.forEach(DataCheck::release); // the packed copies are cached now
       checked.clear();
-      out.printf("data: %d training examples (%.1f MB cached)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,
+      out.printf("data: %d training examples (%.1f MB %s)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,
+          trainData.placement() == Placement.DISK ? "in files on the executors' local disks" : "cached",
           valData == null ? "" : ", " + valData.rows() + " validation", testData == null ? "" : ", " + testData.rows() + " test");
       Result r = fit(sc, cfg, out, fresh, initFrom, start, labels, scaling, trainData, valData, testData, partitions);
       return r;
@@ -186,6 +202,7 @@ final class TrainingJob {
       throw new ConfigError("training.batch-size = " + batch + " with drop-last leaves no batch of " + trainData.rows() + " examples");
     }
     TrainingSpec spec = cfg.trainingSpec(spe);
+    StorageBudget.of(sc.sc()).checkStepFits(spec);
     int slots = net.paramCount() * spec.optimizer().slotsPerParam();
     RunIdentity identity = new RunIdentity(cfg.runDefiningValues(), trainData.fingerprint(), trainData.partitions(),
         net.paramCount(), slots);

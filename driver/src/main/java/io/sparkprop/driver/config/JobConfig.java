@@ -351,6 +351,7 @@ public final class JobConfig {
       throw new ConfigError("data.train is empty; give the training data path (data.format = " + fmt + ")");
     }
     storageLevel();
+    placement();
     String labelType = string("data.label-type");
     if (!labelType.equals("numeric") && !labelType.equals("string")) {
       throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
@@ -400,6 +401,15 @@ public final class JobConfig {
   }
 
   /** training.storage-level as Spark's StorageLevel. */
+  public io.sparkprop.driver.Placement placement() {
+    String v = string("training.data-placement");
+    try {
+      return io.sparkprop.driver.Placement.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("training.data-placement = '" + v + "'; expected auto, memory or disk");
+    }
+  }
+
   public org.apache.spark.storage.StorageLevel storageLevel() {
     String v = string("training.storage-level");
     try {
@@ -411,7 +421,7 @@ public final class JobConfig {
 
   /** Keys that may change between a run and its resumption: they do not change what is computed. */
   static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "training.epochs", "training.partitions", "data.test",
-      "training.storage-level",
+      "training.storage-level", "training.data-placement",
       "training.on-divergence", "training.max-rollbacks");
 
   /**

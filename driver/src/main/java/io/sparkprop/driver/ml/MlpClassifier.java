@@ -65,6 +65,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public Param<String> validationIndicatorCol() { return tp.validationIndicatorCol; }
   public IntParam patience() { return tp.patience; }
   public Param<String> storageLevel() { return tp.storageLevel; }
+  public Param<String> dataPlacement() { return tp.dataPlacement; }
 
   public MlpClassifier setLayers(int[] v) { return (MlpClassifier) set(tp.layers, v); }
   public MlpClassifier setActivation(String v) { return (MlpClassifier) set(tp.activation, v); }
@@ -83,6 +84,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public MlpClassifier setValidationIndicatorCol(String v) { return (MlpClassifier) set(tp.validationIndicatorCol, v); }
   public MlpClassifier setPatience(int v) { return (MlpClassifier) set(tp.patience, v); }
   public MlpClassifier setStorageLevel(String v) { return (MlpClassifier) set(tp.storageLevel, v); }
+  public MlpClassifier setDataPlacement(String v) { return (MlpClassifier) set(tp.dataPlacement, v); }
   /** MLlib's name for the learning rate. */
   public MlpClassifier setStepSize(double v) { return setLearningRate(v); }
 

@@ -64,6 +64,7 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public Param<String> validationIndicatorCol() { return tp.validationIndicatorCol; }
   public IntParam patience() { return tp.patience; }
   public Param<String> storageLevel() { return tp.storageLevel; }
+  public Param<String> dataPlacement() { return tp.dataPlacement; }
 
   public MlpRegressor setLayers(int[] v) { return (MlpRegressor) set(tp.layers, v); }
   public MlpRegressor setActivation(String v) { return (MlpRegressor) set(tp.activation, v); }
@@ -82,6 +83,7 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public MlpRegressor setValidationIndicatorCol(String v) { return (MlpRegressor) set(tp.validationIndicatorCol, v); }
   public MlpRegressor setPatience(int v) { return (MlpRegressor) set(tp.patience, v); }
   public MlpRegressor setStorageLevel(String v) { return (MlpRegressor) set(tp.storageLevel, v); }
+  public MlpRegressor setDataPlacement(String v) { return (MlpRegressor) set(tp.dataPlacement, v); }
   /** MLlib's name for the learning rate. */
   public MlpRegressor setStepSize(double v) { return setLearningRate(v); }
 

@@ -47,6 +47,7 @@ final class TrainParams {
   final Param<String> validationIndicatorCol;
   final IntParam patience;
   final Param<String> storageLevel;
+  final Param<String> dataPlacement;
 
   TrainParams(Params owner) {
     String uid = owner.uid();
@@ -74,6 +75,9 @@ final class TrainParams {
         ParamValidators.gtEq(0));
     storageLevel = new Param<>(uid, "storageLevel", "storage level of the packed training data, e.g. MEMORY_AND_DISK, MEMORY_ONLY",
         (String s) -> valid(() -> StorageLevel.fromString(s)));
+    dataPlacement = new Param<>(uid, "dataPlacement", "where executors keep the packed training data: memory, disk "
+        + "(memory-mapped local files, for data larger than the executors' memory) or auto (memory when it takes at most half "
+        + "of the storage memory)", (String s) -> valid(() -> io.sparkprop.driver.Placement.parse(s)));
   }
 
   private static boolean valid(Runnable parse) {
@@ -102,6 +106,7 @@ final class TrainParams {
     p.setDefault(validationIndicatorCol, "");
     p.setDefault(patience, 0);
     p.setDefault(storageLevel, "MEMORY_AND_DISK");
+    p.setDefault(dataPlacement, "auto");
   }
 
   NetworkSpec network(Params p, Head head, int features, int outputs) {
@@ -136,9 +141,28 @@ final class TrainParams {
     if (parts == 0) parts = sc.defaultParallelism();
     if (set.blocks().getNumPartitions() > parts) set = set.withBlocks(set.blocks().coalesce(parts), set.description());
     StorageLevel level = StorageLevel.fromString(p.getOrDefault(storageLevel));
-    PackedData packed = PackedData.pack(set, net, level);
-    PackedData validation = v.isEmpty() ? null
-        : PackedData.pack(DataFrameSource.from(all.filter(org.apache.spark.sql.functions.col(v)), source), net, level);
+    io.sparkprop.driver.StorageBudget budget = io.sparkprop.driver.StorageBudget.of(sc.sc());
+    io.sparkprop.driver.Placement placement = io.sparkprop.driver.Placement.parse(p.getOrDefault(dataPlacement));
+    io.sparkprop.driver.DataCheck.Placed placed = io.sparkprop.driver.DataCheck.checkPlaced(set, net, "training", placement, budget);
+    PackedData packed;
+    try {
+      packed = PackedData.pack(placed.set(), net, level, placed.placement());
+    } finally {
+      io.sparkprop.driver.DataCheck.release(placed.set());
+    }
+    PackedData validation = null;
+    if (!v.isEmpty()) {
+      io.sparkprop.driver.DataCheck.Placed vp = io.sparkprop.driver.DataCheck.checkPlaced(DataFrameSource.from(
+          all.filter(org.apache.spark.sql.functions.col(v)), source), net, "validation", placement, budget);
+      try {
+        validation = PackedData.pack(vp.set(), net, level, vp.placement());
+      } catch (RuntimeException e) {
+        packed.unpersist();
+        throw e;
+      } finally {
+        io.sparkprop.driver.DataCheck.release(vp.set());
+      }
+    }
     try {
       int batch = ((Integer) p.getOrDefault(batchSize));
       int epochs = ((Integer) p.getOrDefault(maxIter));
@@ -149,6 +173,7 @@ final class TrainParams {
           .withWeightDecay(((Double) p.getOrDefault(weightDecay))).withSchedule(warm > 0 ? s.withWarmup(warm) : s);
       TrainingSpec spec = new TrainingSpec(net, Init.parse(p.getOrDefault(init)), o, batch, false,
           ((Long) p.getOrDefault(seed)), ((Integer) p.getOrDefault(blockRows)));
+      budget.checkStepFits(spec);
       DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid());
       return t.fit(new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))), null);
     } finally {

@@ -1,0 +1,188 @@
+package io.sparkprop.driver;
+
+import io.sparkprop.trainer.data.RowSource;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.Partition;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.TaskLocation;
+import org.apache.spark.storage.BlockManager;
+import org.apache.spark.storage.BlockResult;
+import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.storage.StorageLevel;
+import scala.Option;
+import scala.collection.Iterator;
+import scala.collection.immutable.Seq;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * The per-step view of data packed to local files ({@link Placement#DISK}): an RDD without
+ * parents whose task finds its partition's {@link PackedFile} handle in the executor's own block
+ * store and yields the memory-mapped file ({@link LocalPackedFiles#map}) with the partition's
+ * first example id. As with {@link CachedBlocksRDD}, the handles' lineage travels once, as a
+ * broadcast.
+ *
+ * <p>A handle is only ever read locally: a handle fetched from another executor would name a file
+ * on another machine. When this executor has none (it replaced a lost one, or the scheduler put
+ * the task elsewhere), the task packs the partition again from the source into a local file
+ * and registers the new handle with the block manager (so the driver's preferred locations
+ * follow it), as Spark recomputes a lost cache block.
+ */
+final class LocalFilesRDD extends RDD<RowSource> {
+  private static final long serialVersionUID = 1L;
+  private static final ClassTag<RowSource> TAG = ClassTag$.MODULE$.apply(RowSource.class);
+  private static final ClassTag<PackedFile> HANDLE_TAG = ClassTag$.MODULE$.apply(PackedFile.class);
+
+  private final int handlesId;
+  private final Broadcast<byte[]> lineage;
+  private final long[] firstIds;
+  private final transient RDD<PackedFile> handles; // driver only: for partitions and preferred locations
+
+  static final class FilePartition implements Partition {
+    private static final long serialVersionUID = 1L;
+    private final int index;
+    final Partition parent;
+    final long firstId;
+
+    FilePartition(int index, Partition parent, long firstId) {
+      this.index = index;
+      this.parent = parent;
+      this.firstId = firstId;
+    }
+
+    @Override
+    public int index() {
+      return index;
+    }
+
+    @Override
+    public int hashCode() {
+      return index;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof FilePartition && ((FilePartition) o).index == index;
+    }
+  }
+
+  /**
+   * @param handles the cached, materialized handles RDD (one handle per partition)
+   * @param firstIds first example id of each partition
+   */
+  LocalFilesRDD(RDD<PackedFile> handles, long[] firstIds) {
+    super(handles.context(), CachedBlocksRDD.emptyDeps(), TAG);
+    this.handles = handles;
+    this.handlesId = handles.id();
+    this.firstIds = firstIds.clone();
+    this.lineage = CachedBlocksRDD.broadcastLineage(handles);
+  }
+
+  @Override
+  public Iterator<RowSource> compute(Partition split, TaskContext context) {
+    FilePartition p = (FilePartition) split;
+    PackedFile h = localHandle(p, context);
+    RowSource rows = LocalPackedFiles.map(h).withFirstId(p.firstId);
+    return scala.jdk.javaapi.CollectionConverters.asScala(List.of(rows).iterator());
+  }
+
+  private PackedFile localHandle(FilePartition p, TaskContext context) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    RDDBlockId id = new RDDBlockId(handlesId, p.index());
+    Option<BlockResult> hit = bm.getLocalValues(id);
+    if (hit.isDefined()) {
+      Iterator<Object> it = hit.get().data();
+      PackedFile h = (PackedFile) it.next();
+      it.hasNext(); // completes the iterator: releases the block's read lock
+      if (LocalPackedFiles.isLocal(h)) return h;
+      throw new IllegalStateException("packed file " + h.path() + " of partition " + p.index() + " is missing from executor "
+          + h.executorId() + "'s local directory; something other than Spark deleted it");
+    }
+    // no handle here: pack the partition again from the source, into a local file
+    RDD<PackedFile> original = CachedBlocksRDD.readLineage(lineage);
+    Iterator<PackedFile> fresh = original.compute(p.parent, context);
+    PackedFile h = fresh.next();
+    if (h.problem() != null) throw new IllegalStateException(h.problem());
+    bm.putSingle(id, h, StorageLevel.MEMORY_AND_DISK(), true, HANDLE_TAG);
+    return h;
+  }
+
+  @Override
+  public Partition[] getPartitions() {
+    Partition[] parts = handles.partitions();
+    Partition[] out = new Partition[parts.length];
+    for (int i = 0; i < parts.length; i++) out[i] = new FilePartition(i, parts[i], firstIds[i]);
+    return out;
+  }
+
+  @Override
+  public Seq<String> getPreferredLocations(Partition split) {
+    List<String> hosts = new ArrayList<>();
+    scala.collection.Iterator<TaskLocation> it = context().getPreferredLocs(handles, split.index()).iterator();
+    while (it.hasNext()) hosts.add(it.next().toString());
+    return scala.jdk.javaapi.CollectionConverters.asScala(hosts).toList();
+  }
+
+  /** Releases the broadcast lineage. */
+  void release() {
+    lineage.destroy();
+  }
+
+  /**
+   * Deletes the files of data set {@code key}: one task per partition, each preferring the
+   * executors that hold the partition's handle, deletes every file of the set in its JVM; then the
+   * driver's own (local mode). An executor that is gone took its files with it.
+   */
+  static void deleteFiles(RDD<PackedFile> handles, String key) {
+    try {
+      new DeleteRDD(handles, key).collect();
+    } catch (RuntimeException e) { // the context is stopping, an executor was lost: they delete their directories
+      org.slf4j.LoggerFactory.getLogger(LocalFilesRDD.class).warn("could not delete every packed file of {}: {}", key,
+          e.getMessage());
+    }
+    LocalPackedFiles.delete(key);
+  }
+
+  /** One task per partition of the handles, placed where they are cached, deleting a data set's files. */
+  private static final class DeleteRDD extends RDD<Integer> {
+    private static final long serialVersionUID = 1L;
+    private final String key;
+    private final int partitions;
+    private final transient RDD<PackedFile> handles;
+
+    DeleteRDD(RDD<PackedFile> handles, String key) {
+      super(handles.context(), CachedBlocksRDD.emptyDeps(), ClassTag$.MODULE$.apply(Integer.class));
+      this.handles = handles;
+      this.key = key;
+      this.partitions = handles.getNumPartitions();
+    }
+
+    @Override
+    public Iterator<Integer> compute(Partition split, TaskContext context) {
+      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(LocalPackedFiles.delete(key)).iterator());
+    }
+
+    @Override
+    public Partition[] getPartitions() {
+      Partition[] out = new Partition[partitions];
+      for (int i = 0; i < partitions; i++) {
+        int index = i;
+        out[i] = (Partition & java.io.Serializable) () -> index;
+      }
+      return out;
+    }
+
+    @Override
+    public Seq<String> getPreferredLocations(Partition split) {
+      List<String> hosts = new ArrayList<>();
+      scala.collection.Iterator<TaskLocation> it = context().getPreferredLocs(handles, split.index()).iterator();
+      while (it.hasNext()) hosts.add(it.next().toString());
+      return scala.jdk.javaapi.CollectionConverters.asScala(hosts).toList();
+    }
+  }
+}
