@@ -128,6 +128,11 @@ final class LocalFilesRDD extends RDD<RowSource> {
     return scala.jdk.javaapi.CollectionConverters.asScala(hosts).toList();
   }
 
+  /** The id of the cached handles RDD (tests drop its blocks to act out a lost executor). */
+  int handlesId() {
+    return handlesId;
+  }
+
   /** Releases the broadcast lineage. */
   void release() {
     lineage.destroy();

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * The loop with executors in their own JVMs ({@code local-cluster[2,1,1024]}: two workers of one
  * core each) gives byte-identical weights to local mode with the same partition count, also when
  * an executor JVM is killed mid-training (its cached partition is recomputed from lineage and its
- * task retried elsewhere).
+ * task retried elsewhere), and with the data in local files ({@link Placement#DISK}).
  */
 class LocalClusterTest {
   static final NetworkSpec NET = NetworkSpec.of(new int[] {20, 32, 4}, Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
@@ -31,6 +31,10 @@ class LocalClusterTest {
   static final int STEPS = 30;
 
   static float[] train(String master, boolean killOneExecutor) {
+    return train(master, killOneExecutor, Placement.MEMORY);
+  }
+
+  static float[] train(String master, boolean killOneExecutor, Placement placement) {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     SparkConf conf = new SparkConf().setMaster(master).setAppName("sparkprop-local-cluster-test")
         .set("spark.driver.host", "127.0.0.1")
@@ -42,7 +46,8 @@ class LocalClusterTest {
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       sc.setLogLevel("ERROR");
       Examples all = TestSets.blobs(3000, 20, 4, false, 11);
-      PackedData data = DistributedTrainer.pack(LocalExamples.distribute(sc, all, 2, "blobs"), SPEC);
+      PackedData data = PackedData.pack(LocalExamples.distribute(sc, all, 2, "blobs"), NET,
+          org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), placement);
       DistributedTrainer t = new DistributedTrainer(sc, SPEC, data, "cluster");
       for (int s = 0; s < STEPS; s++) {
         if (killOneExecutor && s == STEPS / 2) {
@@ -79,5 +84,13 @@ class LocalClusterTest {
     float[] local = train("local[2]", false);
     assertArrayEquals(local, cluster, 0f, "local-cluster vs local[2]");
     assertArrayEquals(local, clusterKilled, 0f, "local-cluster with a killed executor vs local[2]");
+  }
+
+  /** The same with the packed data in local files: the killed executor's files go with it and are repacked elsewhere. */
+  @Test
+  void localFiles_givesByteIdenticalWeightsToMemory_evenWhenAnExecutorDies() {
+    float[] local = train("local[2]", false, Placement.MEMORY);
+    float[] killed = train("local-cluster[2,1,1024]", true, Placement.DISK);
+    assertArrayEquals(local, killed, 0f, "local-cluster, files, a killed executor vs local[2] in memory");
   }
 }
