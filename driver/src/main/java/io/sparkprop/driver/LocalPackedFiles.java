@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalPackedFiles {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPackedFiles.class);
-  /** Free space a write leaves on the local disk, at the least. */
+  /** Free space a write leaves on a local disk by default (training.disk-reserve-mb). */
   static final long RESERVE_BYTES = 64L << 20;
 
   /** Every file written in this JVM, by data set key. */
@@ -40,7 +40,7 @@ final class LocalPackedFiles {
    * A full local disk or an unwritable directory comes back as the handle's problem (the driver
    * reports it before training), not as a failed task.
    */
-  static PackedFile write(String key, int partition, Iterator<Examples> blocks, int d, int tw) {
+  static PackedFile write(String key, int partition, Iterator<Examples> blocks, int d, int tw, long reserve) {
     SparkEnv env = SparkEnv.get();
     String exec = env.executorId();
     File f;
@@ -55,12 +55,12 @@ final class LocalPackedFiles {
     try (MappedExamples.Writer w = new MappedExamples.Writer(p, d, tw)) {
       while (blocks.hasNext()) {
         Examples e = blocks.next();
-        long need = e.rows() * MappedExamples.recordBytes(d, tw) + RESERVE_BYTES;
+        long need = e.rows() * MappedExamples.recordBytes(d, tw) + reserve;
         long free = f.getParentFile().getUsableSpace();
         if (free < need) {
           return failed(key, exec, d, tw, "the local disk of executor " + exec + " (" + f.getParentFile().getParent()
               + ") has " + mb(free) + " MB free after " + mb(w.bytes()) + " MB of partition " + partition
-              + "; give executors larger local disks (spark.local.dir), add executors, or use training.data-placement = memory with more executor memory");
+              + " (" + mb(reserve) + " MB are kept free: training.disk-reserve-mb); give executors larger local disks (spark.local.dir), add executors, or use training.data-placement = memory with more executor memory");
         }
         w.append(e);
       }

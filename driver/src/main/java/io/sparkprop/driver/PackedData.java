@@ -73,10 +73,15 @@ public final class PackedData {
    *     example id, the column and the value) or a local disk is too small
    */
   public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement) {
+    return pack(set, network, level, placement, LocalPackedFiles.RESERVE_BYTES);
+  }
+
+  /** As {@link #pack(ExampleSet, NetworkSpec, StorageLevel, Placement)}, leaving {@code diskReserve} bytes free on local disks. */
+  public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement, long diskReserve) {
     try {
       checkShape(set, network);
       if (placement == Placement.AUTO) throw new IllegalArgumentException("decide the placement before packing");
-      return placement == Placement.DISK ? packToFiles(set, network) : packUnchecked(set, network, level);
+      return placement == Placement.DISK ? packToFiles(set, network, diskReserve) : packUnchecked(set, network, level);
     } catch (Exception e) { // Spark's job failures are checked SparkExceptions thrown undeclared
       throw SparkFailures.unwrapArgumentError(e);
     }
@@ -160,12 +165,12 @@ public final class PackedData {
   /** Rows per in-heap slice when a file is read in order (validation, reports, prediction). */
   static final int SLICE_ROWS = 4096;
 
-  private static PackedData packToFiles(ExampleSet set, NetworkSpec network) {
+  private static PackedData packToFiles(ExampleSet set, NetworkSpec network, long reserve) {
     int d = set.features();
     int tw = set.targetWidth();
     String key = "sparkprop-packed-" + java.util.UUID.randomUUID();
     JavaRDD<PackedFile> handles = set.blocks().mapPartitionsWithIndex(
-        (p, it) -> List.of(LocalPackedFiles.write(key, p, it, d, tw)).iterator(), true);
+        (p, it) -> List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator(), true);
     handles.persist(StorageLevel.MEMORY_AND_DISK());
     Runnable delete = () -> {
       LocalFilesRDD.deleteFiles(handles.rdd(), key);

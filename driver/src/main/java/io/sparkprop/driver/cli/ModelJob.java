@@ -50,7 +50,7 @@ final class ModelJob {
         io.sparkprop.driver.StorageBudget.of(spark.sparkContext()));
     ExampleSet set = placed.set();
     try {
-      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel(), placed.placement());
+      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel(), placed.placement(), cfg.diskReserve());
     } finally {
       io.sparkprop.driver.DataCheck.release(set);
     }

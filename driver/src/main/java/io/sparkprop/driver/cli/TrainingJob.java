@@ -152,13 +152,13 @@ final class TrainingJob {
     if (validation != null) validation = scaling.apply(validation);
     if (test != null) test = scaling.apply(test);
 
-    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel(), trainPlacement);
+    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel(), trainPlacement, cfg.diskReserve());
     PackedData valData = null;
     PackedData testData = null;
     try {
       if (train.droppedRows() > 0) out.println("dropped " + train.droppedRows() + " bad training rows (data.bad-rows = drop)");
-      valData = validation == null ? null : PackedData.pack(validation, net, cfg.storageLevel(), valPlacement);
-      testData = test == null ? null : PackedData.pack(test, net, cfg.storageLevel(), testPlacement);
+      valData = validation == null ? null : PackedData.pack(validation, net, cfg.storageLevel(), valPlacement, cfg.diskReserve());
+      testData = test == null ? null : PackedData.pack(test, net, cfg.storageLevel(), testPlacement, cfg.diskReserve());
       checked.forEach(DataCheck::release); // the packed copies are cached now
       checked.clear();
       out.printf("data: %d training examples (%.1f MB %s)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,

@@ -352,6 +352,7 @@ public final class JobConfig {
     }
     storageLevel();
     placement();
+    diskReserve();
     String labelType = string("data.label-type");
     if (!labelType.equals("numeric") && !labelType.equals("string")) {
       throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
@@ -401,6 +402,11 @@ public final class JobConfig {
   }
 
   /** training.storage-level as Spark's StorageLevel. */
+  /** training.disk-reserve-mb in bytes. */
+  public long diskReserve() {
+    return (long) number("training.disk-reserve-mb", 0, 1e12, true) << 20;
+  }
+
   public io.sparkprop.driver.Placement placement() {
     String v = string("training.data-placement");
     try {
@@ -421,7 +427,7 @@ public final class JobConfig {
 
   /** Keys that may change between a run and its resumption: they do not change what is computed. */
   static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "training.epochs", "training.partitions", "data.test",
-      "training.storage-level", "training.data-placement",
+      "training.storage-level", "training.data-placement", "training.disk-reserve-mb",
       "training.on-divergence", "training.max-rollbacks");
 
   /**
