@@ -147,7 +147,7 @@ class MlApiTest {
   }
 
   @Test
-  void mllibParams_weightColValidationIndicatorPatienceStorageLevelAndStepSize() {
+  void mllibParams_weightColValidationIndicatorPatienceStorageLevelDataPlacementAndStepSize() {
     Dataset<Row> data = new VectorAssembler().setInputCols(new String[] {"a", "b", "c"}).setOutputCol("raw")
         .transform(blobs(900, 8, false));
     data = new StandardScaler().setInputCol("raw").setOutputCol("features").setWithMean(true).fit(data).transform(data)
@@ -159,6 +159,8 @@ class MlApiTest {
     float[] plain = base.fit(data).weights();
     // a uniform weight of 2 scales every gradient sum and the weight sum alike: bitwise the same step
     assertArrayEquals(plain, base.copy(new ParamMap()).setWeightCol("w2").fit(data).weights(), 0f);
+    // the data in local files instead of the block cache: the same batches, bitwise the same fit
+    assertArrayEquals(plain, base.copy(new ParamMap()).setDataPlacement("disk").fit(data).weights(), 0f);
     float[] skewed = base.copy(new ParamMap()).setWeightCol("wSkewed").fit(data).weights();
     assertTrue(!java.util.Arrays.equals(plain, skewed), "non-uniform weights change the fit");
     // validation rows are held out of training (other weights), and early stopping keeps the best epoch
@@ -180,6 +182,7 @@ class MlApiTest {
         .filter("prediction = 2.0").count();
     assertTrue(twos > 0.95 * data.count(), twos + " of " + data.count());
     assertThrows(IllegalArgumentException.class, () -> new MlpClassifier().setStorageLevel("IN_THE_CLOUD"));
+    assertThrows(IllegalArgumentException.class, () -> new MlpClassifier().setDataPlacement("cloud"));
     data.unpersist();
   }
 }
