@@ -42,18 +42,36 @@ public final class Generators {
     }
     List<long[]> ranges = new ArrayList<>();
     for (int p = 0; p < partitions; p++) ranges.add(new long[] {n * p / partitions, n * (p + 1) / partitions});
-    return new ExampleSet(sc.parallelize(ranges, partitions).map(range -> {
-      int rows = (int) (range[1] - range[0]);
-      float[] x = new float[rows * d];
-      float[] y = new float[rows * tw];
-      for (int r = 0; r < rows; r++) {
-        SplittableRandom rnd = new SplittableRandom(Splits.mix(seed ^ Splits.mix(range[0] + r + 0x9E3779B97F4A7C15L)));
-        maker.row(rnd, x, r * d, y, r * tw);
+    return new ExampleSet(sc.parallelize(ranges, partitions).flatMap(range -> new java.util.Iterator<Examples>() {
+      private long next = range[0];
+
+      @Override
+      public boolean hasNext() {
+        return next < range[1];
       }
-      if (labeller != null) labeller.label(x, rows, y);
-      return new Examples(0, rows, d, tw, x, y, null);
+
+      @Override
+      public Examples next() {
+        int rows = (int) Math.min(BLOCK_ROWS, range[1] - next);
+        float[] x = new float[rows * d];
+        float[] y = new float[rows * tw];
+        for (int r = 0; r < rows; r++) {
+          SplittableRandom rnd = new SplittableRandom(Splits.mix(seed ^ Splits.mix(next + r + 0x9E3779B97F4A7C15L)));
+          maker.row(rnd, x, r * d, y, r * tw);
+        }
+        if (labeller != null) labeller.label(x, rows, y);
+        next += rows;
+        return new Examples(0, rows, d, tw, x, y, null);
+      }
     }), d, tw, description);
   }
+
+  /**
+   * Rows per generated block: a partition streams out in blocks of this size, so a reader of a
+   * large generated set holds one block at a time. A multiple of the labeller's 256-row GEMM
+   * blocks, so every row is labelled in the same position as in one whole-partition block.
+   */
+  static final int BLOCK_ROWS = 8192;
 
   /** XOR: four Gaussian clusters at the corners of the unit square, label = x0 xor x1. */
   public static ExampleSet xor(JavaSparkContext sc, long n, double noise, int partitions, long seed) {
