@@ -60,6 +60,31 @@ public final class DistributedTrainer {
   private final byte[] paramBytes; // the parameters as broadcast (little-endian float32), reused by every step
   private final scala.collection.immutable.Seq<Object> stepPartitions; // every partition, as runJob takes them
   private StepStats lastStats;
+  private Reduce reduce = Reduce.AUTO;
+  private Boolean onExecutors; // the resolved choice, at the first step
+  private final int reduceRun = java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 30);
+  private String[] lastLocations; // where the last reduced step left its slices
+
+  /**
+   * Who adds the partitions' gradients. DRIVER: each task ships its gradient to the driver, which
+   * adds them in partition order (one job per step). EXECUTORS: a reduce-scatter among the
+   * executors ({@link ExecutorReduce}), so the driver takes in one gradient's bytes per step (two
+   * jobs per step). AUTO: EXECUTORS when the executors are not the driver's JVM (not local mode),
+   * there is more than one partition and the gradients the driver would take in beyond the first
+   * reach {@link #REDUCE_BYTES}; otherwise DRIVER. Both give bitwise the same weights.
+   */
+  public enum Reduce { AUTO, DRIVER, EXECUTORS;
+    public static Reduce parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("gradient reduce '" + s + "' is not one of auto, driver, executors");
+      }
+    }
+  }
+
+  /** AUTO reduces on the executors from this many extra gradient bytes per step into the driver. */
+  public static final long REDUCE_BYTES = 8L << 20;
 
   /** Starts from the spec's seeded initial weights. */
   public DistributedTrainer(JavaSparkContext sc, TrainingSpec spec, PackedData data, String runName) {
@@ -96,6 +121,28 @@ public final class DistributedTrainer {
     return PackedData.pack(set, spec.network(), StorageLevel.MEMORY_AND_DISK());
   }
 
+  /** Sets who adds the gradients (before the first step; default AUTO). */
+  public DistributedTrainer reduce(Reduce r) {
+    this.reduce = Objects.requireNonNull(r, "reduce");
+    this.onExecutors = null;
+    return this;
+  }
+
+  /** Whether steps reduce on the executors (resolving AUTO). */
+  public boolean reducesOnExecutors() {
+    if (onExecutors == null) {
+      int p = data.partitions();
+      onExecutors = switch (reduce) {
+        case DRIVER -> false;
+        case EXECUTORS -> p > 1;
+        case AUTO -> !sc.sc().isLocal() && p > 1 && 4L * params.length * (p - 1) >= REDUCE_BYTES;
+      };
+      LOG.info("{}: gradients of {} partitions x {} parameters are added {}", runName, p, params.length,
+          onExecutors ? "on the executors (reduce-scatter; the driver takes in one gradient per step)" : "on the driver");
+    }
+    return onExecutors;
+  }
+
   public BatchPlan plan() { return plan; }
   public String jobGroup() { return jobGroup; }
   /** Steps taken so far (the next step's global index). */
@@ -114,14 +161,31 @@ public final class DistributedTrainer {
     long t0 = System.nanoTime();
     sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
     sc.setJobDescription(runName + ": epoch " + epoch + " step " + k + " (global step " + t + ")");
-    Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, paramBytes), PARAMS_TAG);
-    OrderedSum sum = new OrderedSum(data.partitions(), gradSum);
-    try {
-      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k), stepPartitions, sum, STEP_TAG);
-    } finally {
-      bc.destroy();
+    int slices = reducesOnExecutors() ? data.partitions() : 0;
+    OrderedSum sum;
+    float[] g;
+    for (int attempt = 1; ; attempt++) {
+      Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, paramBytes), PARAMS_TAG);
+      sum = new OrderedSum(data.partitions(), slices > 0 ? null : gradSum);
+      try {
+        sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k, slices, reduceRun, t), stepPartitions, sum,
+            STEP_TAG);
+      } finally {
+        bc.destroy();
+      }
+      if (!sum.stored()) {
+        g = sum.grad();
+        break;
+      }
+      lastLocations = sum.locations();
+      try {
+        g = reduceSlices(t, lastLocations);
+        break;
+      } catch (RuntimeException e) { // an executor holding slices was lost: compute the step again
+        if (attempt >= 3 || sc.sc().isStopped() || String.valueOf(e.getMessage()).contains("cancelled")) throw e;
+        LOG.warn("{}: step {}: reducing on the executors failed ({}); running the step again", runName, t, e.getMessage());
+      }
     }
-    float[] g = sum.grad();
     if (g == null) { // an empty batch: weight 0, no update
       g = gradSum;
       java.util.Arrays.fill(g, 0f);
@@ -140,6 +204,45 @@ public final class DistributedTrainer {
     long t2 = System.nanoTime();
     lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
     return new LossSum(sum.loss(), sum.weight(), sum.count());
+  }
+
+  /** The second job of a reduced step: the summed slices, into the driver's gradient buffer. */
+  private float[] reduceSlices(long t, String[] locations) {
+    sc.setJobDescription(runName + ": reduce step " + t + " on the executors");
+    ExecutorReduce.SliceRDD slices = new ExecutorReduce.SliceRDD(sc.sc(), reduceRun, t, locations, params.length);
+    int[] filled = new int[1];
+    sc.sc().runJob(slices, new SliceBytes(), stepPartitions, new AbstractFunction2<Object, byte[], BoxedUnit>() {
+      @Override
+      public BoxedUnit apply(Object part, byte[] b) {
+        int j = (Integer) part;
+        int from = ExecutorReduce.sliceStart(params.length, locations.length, j);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(gradSum, from, b.length / 4);
+        synchronized (filled) {
+          filled[0] += b.length / 4;
+        }
+        return BoxedUnit.UNIT;
+      }
+    }, STEP_TAG);
+    if (filled[0] != params.length) throw new IllegalStateException("the reduce returned " + filled[0] + " of " + params.length + " values");
+    return gradSum;
+  }
+
+  /** The slice a reduce task computed (its partition's only element). */
+  private static final class SliceBytes extends AbstractFunction2<TaskContext, Iterator<byte[]>, byte[]> implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] apply(TaskContext ctx, Iterator<byte[]> it) {
+      return it.next();
+    }
+  }
+
+  /** Drops gradient slices a reduced run left on the executors; training may go on after it. */
+  public void close() {
+    if (lastLocations != null) {
+      ExecutorReduce.release(sc.sc(), reduceRun, lastLocations);
+      lastLocations = null;
+    }
   }
 
   /** Index of the first NaN or infinite value, or -1. */
@@ -164,7 +267,7 @@ public final class DistributedTrainer {
   public long stepTaskBinaryBytes() {
     Broadcast<byte[]> bc = sc.sc().broadcast(new byte[4], PARAMS_TAG);
     try {
-      Object pair = new scala.Tuple2<>(data.blocks(), new PartitionGradient(bc, spec, plan, 0, 0));
+      Object pair = new scala.Tuple2<>(data.blocks(), new PartitionGradient(bc, spec, plan, 0, 0, 0, 0, 0));
       return org.apache.spark.SparkEnv.get().closureSerializer().newInstance()
           .serialize(pair, ClassTag$.MODULE$.apply(Object.class)).remaining();
     } finally {
@@ -253,6 +356,15 @@ public final class DistributedTrainer {
    */
   public FitResult fit(FitOptions options, Consumer<EpochReport> listener, StepListener steps, TrainingState start,
       CheckpointHook hook) {
+    try {
+      return fitSteps(options, listener, steps, start, hook);
+    } finally {
+      close();
+    }
+  }
+
+  private FitResult fitSteps(FitOptions options, Consumer<EpochReport> listener, StepListener steps, TrainingState start,
+      CheckpointHook hook) {
     int spe = plan.stepsPerEpoch();
     if (start == null) start = TrainingState.start(params, state).withFirstEpoch(Math.toIntExact(state.step() / spe));
     if (start.step() != state.step()) {
@@ -328,13 +440,19 @@ public final class DistributedTrainer {
     private final BatchPlan plan;
     private final int epoch;
     private final int k;
+    private final int slices; // 0: ship the gradient; else store it in this many slices for ExecutorReduce
+    private final int run;
+    private final long globalStep;
 
-    PartitionGradient(Broadcast<byte[]> params, TrainingSpec spec, BatchPlan plan, int epoch, int k) {
+    PartitionGradient(Broadcast<byte[]> params, TrainingSpec spec, BatchPlan plan, int epoch, int k, int slices, int run, long step) {
       this.params = params;
       this.spec = spec;
       this.plan = plan;
       this.epoch = epoch;
       this.k = k;
+      this.slices = slices;
+      this.run = run;
+      this.globalStep = step;
     }
 
     @Override
@@ -347,8 +465,12 @@ public final class DistributedTrainer {
       float[] p = ExecutorState.params(params);
       float[] grad = ExecutorState.zeroedGradient(spec);
       LossSum s = step.accumulate(p, shard, plan, epoch, k, grad);
-      long nanos = System.nanoTime() - t0;
-      return s.count() == 0 ? StepResult.empty(nanos) : StepResult.encode(grad, s.loss(), s.weight(), s.count(), nanos);
+      if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0);
+      if (slices > 0) {
+        String where = ExecutorReduce.store(grad, run, globalStep, ctx.partitionId(), slices);
+        return StepResult.stored(where, s.loss(), s.weight(), s.count(), System.nanoTime() - t0);
+      }
+      return StepResult.encode(grad, s.loss(), s.weight(), s.count(), System.nanoTime() - t0);
     }
   }
 

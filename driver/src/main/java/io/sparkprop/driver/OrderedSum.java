@@ -11,6 +11,7 @@ import scala.runtime.BoxedUnit;
  */
 final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   private final byte[][] pending;
+  private final String[] locations;
   private int next;
   private final float[] acc;
   private float[] grad;
@@ -29,6 +30,7 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
    */
   OrderedSum(int partitions, float[] acc) {
     this.pending = new byte[partitions][];
+    this.locations = new String[partitions];
     this.acc = acc;
   }
 
@@ -36,7 +38,9 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   public synchronized BoxedUnit apply(Object partition, byte[] r) {
     pending[(Integer) partition] = r;
     while (next < pending.length && pending[next] != null) {
-      add(StepResult.decode(pending[next]));
+      StepResult s = StepResult.decode(pending[next]);
+      locations[next] = s.location;
+      add(s);
       pending[next] = null;
       next++;
     }
@@ -70,6 +74,16 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   synchronized float[] grad() {
     check();
     return grad;
+  }
+
+  /** Where each partition's gradient slices are stored (null: none, or shipped here). */
+  synchronized String[] locations() { check(); return locations.clone(); }
+
+  /** Whether any partition stored its gradient on its executor. */
+  synchronized boolean stored() {
+    check();
+    for (String l : locations) if (l != null) return true;
+    return false;
   }
 
   synchronized double loss() { check(); return loss; }

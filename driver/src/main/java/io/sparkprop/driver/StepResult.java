@@ -11,7 +11,8 @@ import java.nio.FloatBuffer;
  *
  * <p>Layout, little-endian: loss (double), weight (double), count (long), compute nanoseconds
  * (long), gradient length (int, -1 when the partition held no member of the batch, so nothing is
- * shipped), then the gradient floats in the parameter layout.
+ * shipped; -2 when the gradient stays on the executor for {@link ExecutorReduce}, followed by
+ * where, as UTF-8), then the gradient floats in the parameter layout.
  */
 final class StepResult {
   static final int HEADER = 8 * 4 + 4;
@@ -22,6 +23,8 @@ final class StepResult {
   final long computeNanos;
   /** View of the gradient inside the wire bytes, or null. */
   final FloatBuffer grad;
+  /** Where the gradient's slices are stored ("host:port:executorId"), or null. */
+  final String location;
 
   private StepResult(ByteBuffer b) {
     loss = b.getDouble();
@@ -30,6 +33,7 @@ final class StepResult {
     computeNanos = b.getLong();
     int n = b.getInt();
     grad = n < 0 ? null : b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    location = n == -2 ? java.nio.charset.StandardCharsets.UTF_8.decode(b.slice()).toString() : null;
     if (grad != null && grad.remaining() != n) {
       throw new IllegalStateException("step result declares " + n + " gradient values but holds " + grad.remaining());
     }
@@ -40,6 +44,14 @@ final class StepResult {
     ByteBuffer b = ByteBuffer.allocate(HEADER + 4 * n).order(ByteOrder.LITTLE_ENDIAN);
     b.putDouble(loss).putDouble(weight).putLong(count).putLong(computeNanos).putInt(grad == null ? -1 : n);
     if (grad != null) b.asFloatBuffer().put(grad);
+    return b.array();
+  }
+
+  /** A result whose gradient stays on the executor, sliced, at {@code location}. */
+  static byte[] stored(String location, double loss, double weight, long count, long computeNanos) {
+    byte[] where = location.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(HEADER + where.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.putDouble(loss).putDouble(weight).putLong(count).putLong(computeNanos).putInt(-2).put(where);
     return b.array();
   }
 

@@ -35,6 +35,10 @@ class LocalClusterTest {
   }
 
   static float[] train(String master, boolean killOneExecutor, Placement placement) {
+    return train(master, killOneExecutor, placement, DistributedTrainer.Reduce.AUTO);
+  }
+
+  static float[] train(String master, boolean killOneExecutor, Placement placement, DistributedTrainer.Reduce reduce) {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     SparkConf conf = new SparkConf().setMaster(master).setAppName("sparkprop-local-cluster-test")
         .set("spark.driver.host", "127.0.0.1")
@@ -48,7 +52,7 @@ class LocalClusterTest {
       Examples all = TestSets.blobs(3000, 20, 4, false, 11);
       PackedData data = PackedData.pack(LocalExamples.distribute(sc, all, 2, "blobs"), NET,
           org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), placement);
-      DistributedTrainer t = new DistributedTrainer(sc, SPEC, data, "cluster");
+      DistributedTrainer t = new DistributedTrainer(sc, SPEC, data, "cluster").reduce(reduce);
       for (int s = 0; s < STEPS; s++) {
         if (killOneExecutor && s == STEPS / 2) {
           List<ProcessHandle> executors = executorProcesses(sc.sc().applicationId());
@@ -57,6 +61,7 @@ class LocalClusterTest {
         }
         t.step();
       }
+      t.close();
       return t.params();
     }
   }
@@ -84,6 +89,19 @@ class LocalClusterTest {
     float[] local = train("local[2]", false);
     assertArrayEquals(local, cluster, 0f, "local-cluster vs local[2]");
     assertArrayEquals(local, clusterKilled, 0f, "local-cluster with a killed executor vs local[2]");
+  }
+
+  /**
+   * The gradients reduced on the executors (a reduce-scatter through the block managers, two jobs
+   * per step): the weights of the driver's sum, also when an executor dies between or during them.
+   */
+  @Test
+  void reduceOnExecutors_givesByteIdenticalWeightsToTheDriversSum_evenWhenAnExecutorDies() {
+    float[] local = train("local[2]", false, Placement.MEMORY, DistributedTrainer.Reduce.DRIVER);
+    float[] reduced = train("local-cluster[2,1,1024]", false, Placement.MEMORY, DistributedTrainer.Reduce.EXECUTORS);
+    assertArrayEquals(local, reduced, 0f, "reduced on the executors vs the driver's sum");
+    float[] killed = train("local-cluster[2,1,1024]", true, Placement.MEMORY, DistributedTrainer.Reduce.EXECUTORS);
+    assertArrayEquals(local, killed, 0f, "reduced on the executors with a killed executor vs the driver's sum");
   }
 
   /** The same with the packed data in local files: the killed executor's files go with it and are repacked elsewhere. */

@@ -263,7 +263,7 @@ final class TrainingJob {
     try {
       while (true) {
         TrainingSpec s = spec.withOptimizer(spec.optimizer().withLearningRate(spec.optimizer().learningRate() * state.lrScale()));
-        trainer = new DistributedTrainer(sc, s, trainData, runName, state.params(), state.optimizer());
+        trainer = new DistributedTrainer(sc, s, trainData, runName, state.params(), state.optimizer()).reduce(cfg.gradientReduce());
         try {
           result = trainer.fit(options, output::epoch, output::step, state, checkpointer);
           break;

@@ -353,6 +353,7 @@ public final class JobConfig {
     storageLevel();
     placement();
     diskReserve();
+    gradientReduce();
     String labelType = string("data.label-type");
     if (!labelType.equals("numeric") && !labelType.equals("string")) {
       throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
@@ -407,6 +408,15 @@ public final class JobConfig {
     return (long) number("training.disk-reserve-mb", 0, 1e12, true) << 20;
   }
 
+  public io.sparkprop.driver.DistributedTrainer.Reduce gradientReduce() {
+    String v = string("training.gradient-reduce");
+    try {
+      return io.sparkprop.driver.DistributedTrainer.Reduce.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("training.gradient-reduce = '" + v + "'; expected auto, driver or executors");
+    }
+  }
+
   public io.sparkprop.driver.Placement placement() {
     String v = string("training.data-placement");
     try {
@@ -427,7 +437,7 @@ public final class JobConfig {
 
   /** Keys that may change between a run and its resumption: they do not change what is computed. */
   static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "training.epochs", "training.partitions", "data.test",
-      "training.storage-level", "training.data-placement", "training.disk-reserve-mb",
+      "training.storage-level", "training.data-placement", "training.disk-reserve-mb", "training.gradient-reduce",
       "training.on-divergence", "training.max-rollbacks");
 
   /**

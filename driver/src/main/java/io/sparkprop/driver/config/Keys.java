@@ -57,6 +57,7 @@ public final class Keys {
       new Key("training.storage-level", "\"MEMORY_AND_DISK\"", "Spark storage level of the packed data: MEMORY_AND_DISK, MEMORY_ONLY, MEMORY_AND_DISK_SER, DISK_ONLY, ..."),
       new Key("training.data-placement", "\"auto\"", "Where executors keep the packed training data: memory (Spark's block cache), disk (memory-mapped files in the executors' local directories, read by the rows each step needs: for data larger than the executors' memory) or auto (memory when the packed data takes at most half of the executors' storage memory, else disk; logged). Same weights either way."),
       new Key("training.disk-reserve-mb", "64", "With the data on disk: megabytes packing leaves free on each executor local disk; a disk that would fill stops the run before training (exit 2)."),
+      new Key("training.gradient-reduce", "\"auto\"", "Who adds the partitions' gradients each step: driver (each task ships its gradient to the driver), executors (a reduce-scatter among the executors through Spark's block managers, so the driver takes in one gradient per step; two jobs per step) or auto (executors when not in local mode and the driver would take in 8 MB or more beyond one gradient). Same weights either way."),
       new Key("training.block-rows", "256", "Rows per forward/backward GEMM block on an executor."),
       new Key("training.patience", "0", "Stop after this many validation evaluations without improvement (0: never)."),
       new Key("training.eval-every", "1", "Evaluate on the validation set every this many epochs."),

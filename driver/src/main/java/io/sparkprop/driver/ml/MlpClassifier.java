@@ -66,6 +66,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public IntParam patience() { return tp.patience; }
   public Param<String> storageLevel() { return tp.storageLevel; }
   public Param<String> dataPlacement() { return tp.dataPlacement; }
+  public Param<String> gradientReduce() { return tp.gradientReduce; }
 
   public MlpClassifier setLayers(int[] v) { return (MlpClassifier) set(tp.layers, v); }
   public MlpClassifier setActivation(String v) { return (MlpClassifier) set(tp.activation, v); }
@@ -85,6 +86,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public MlpClassifier setPatience(int v) { return (MlpClassifier) set(tp.patience, v); }
   public MlpClassifier setStorageLevel(String v) { return (MlpClassifier) set(tp.storageLevel, v); }
   public MlpClassifier setDataPlacement(String v) { return (MlpClassifier) set(tp.dataPlacement, v); }
+  public MlpClassifier setGradientReduce(String v) { return (MlpClassifier) set(tp.gradientReduce, v); }
   /** MLlib's name for the learning rate. */
   public MlpClassifier setStepSize(double v) { return setLearningRate(v); }
 

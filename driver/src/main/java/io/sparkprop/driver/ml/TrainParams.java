@@ -48,6 +48,7 @@ final class TrainParams {
   final IntParam patience;
   final Param<String> storageLevel;
   final Param<String> dataPlacement;
+  final Param<String> gradientReduce;
 
   TrainParams(Params owner) {
     String uid = owner.uid();
@@ -78,6 +79,9 @@ final class TrainParams {
     dataPlacement = new Param<>(uid, "dataPlacement", "where executors keep the packed training data: memory, disk "
         + "(memory-mapped local files, for data larger than the executors' memory) or auto (memory when it takes at most half "
         + "of the storage memory)", (String s) -> valid(() -> io.sparkprop.driver.Placement.parse(s)));
+    gradientReduce = new Param<>(uid, "gradientReduce", "who adds the partitions' gradients: driver, executors (a reduce-scatter "
+        + "through the block managers; the driver takes in one gradient per step) or auto",
+        (String s) -> valid(() -> io.sparkprop.driver.DistributedTrainer.Reduce.parse(s)));
   }
 
   private static boolean valid(Runnable parse) {
@@ -107,6 +111,7 @@ final class TrainParams {
     p.setDefault(patience, 0);
     p.setDefault(storageLevel, "MEMORY_AND_DISK");
     p.setDefault(dataPlacement, "auto");
+    p.setDefault(gradientReduce, "auto");
   }
 
   NetworkSpec network(Params p, Head head, int features, int outputs) {
@@ -174,7 +179,8 @@ final class TrainParams {
       TrainingSpec spec = new TrainingSpec(net, Init.parse(p.getOrDefault(init)), o, batch, false,
           ((Long) p.getOrDefault(seed)), ((Integer) p.getOrDefault(blockRows)));
       budget.checkStepFits(spec);
-      DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid());
+      DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid())
+          .reduce(io.sparkprop.driver.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)));
       return t.fit(new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))), null);
     } finally {
       packed.unpersist();

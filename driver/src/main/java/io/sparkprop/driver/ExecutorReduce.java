@@ -1,0 +1,234 @@
+package io.sparkprop.driver;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.Partition;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.network.buffer.ManagedBuffer;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.storage.BlockData;
+import org.apache.spark.storage.BlockManager;
+import org.apache.spark.storage.BlockManagerId;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.storage.StreamBlockId;
+import org.apache.spark.util.io.ChunkedByteBuffer;
+import scala.Option;
+import scala.collection.Iterator;
+import scala.collection.immutable.Seq;
+import scala.reflect.ClassTag$;
+
+/**
+ * The gradient summed on the executors instead of on the driver: a reduce-scatter through
+ * Spark's own block managers, as BigDL's AllReduceParameter does, with nothing outside Spark.
+ *
+ * <p>A step becomes two jobs. In the first, each partition's task computes its gradient as
+ * always, cuts it into S contiguous slices (S = the partition count) and puts them into its
+ * executor's block manager (memory only, not reported to the driver); its result is the loss
+ * sums and where the slices are. In the second, task j fetches slice j of every partition (over
+ * Spark's block transfer service, or from its own block manager), adds them in partition order
+ * (the first copied, empty partitions skipped: the driver's {@link OrderedSum} exactly, so the
+ * weights are bitwise those of the direct path) and returns its slice. The driver so receives one
+ * gradient's bytes per step (plus the slices' framing), whatever the partition count; each
+ * executor sends and receives about one gradient.
+ *
+ * <p>Failures: a lost executor takes its slices with it; the second job's task fails to fetch
+ * them, and the driver runs the step again (the first job recomputes the lost partition from its
+ * lineage, as Spark does). Slices of a step are dropped by the executor when it stores those of
+ * a later step, and by {@link #release} at the end of a run.
+ */
+final class ExecutorReduce {
+  /** Block ids this JVM stores, by run (stream id). */
+  private static final Map<Integer, Set<StreamBlockId>> STORED = new ConcurrentHashMap<>();
+
+  private ExecutorReduce() {}
+
+  /** Block id of slice {@code slice} of partition {@code part}'s gradient at step {@code step} of run {@code run}. */
+  static StreamBlockId blockId(int run, long step, int part, int slice) {
+    // input-RUN-(step, part, slice): Spark's block-id parser takes non-negative numbers only
+    return new StreamBlockId(run, ((step & 0x7FFFFF) << 40) | ((long) part << 20) | slice);
+  }
+
+  /** Start of slice j of n values cut into s slices. */
+  static int sliceStart(int n, int s, int j) {
+    return (int) ((long) n * j / s);
+  }
+
+  /**
+   * Stores the slices of a partition's gradient in this executor's block manager, dropping the
+   * run's slices of earlier steps; returns where they are: "host:port:executorId".
+   */
+  static String store(float[] grad, int run, long step, int part, int slices) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    Set<StreamBlockId> mine = STORED.computeIfAbsent(run, r -> ConcurrentHashMap.newKeySet());
+    long stepBits = step & 0x7FFFFF;
+    for (StreamBlockId old : mine) {
+      if ((old.uniqueId() >>> 40) != stepBits) { // an earlier step: its reduce job has finished
+        bm.removeBlock(old, false);
+        mine.remove(old);
+      }
+    }
+    for (int j = 0; j < slices; j++) {
+      int from = sliceStart(grad.length, slices, j);
+      int to = sliceStart(grad.length, slices, j + 1);
+      ByteBuffer b = ByteBuffer.allocate(4 * (to - from)).order(ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(grad, from, to - from);
+      StreamBlockId id = blockId(run, step, part, j);
+      bm.removeBlock(id, false); // a retried task stores again (the same values)
+      bm.putBytes(id, new ChunkedByteBuffer(b), StorageLevel.MEMORY_ONLY_SER(), false, ClassTag$.MODULE$.apply(byte[].class));
+      mine.add(id);
+    }
+    BlockManagerId me = bm.blockManagerId();
+    return me.host() + ":" + me.port() + ":" + me.executorId();
+  }
+
+  /** Drops this JVM's slices of run {@code run}; returns how many. */
+  static int drop(int run) {
+    Set<StreamBlockId> mine = STORED.remove(run);
+    if (mine == null) return 0;
+    BlockManager bm = SparkEnv.get().blockManager();
+    for (StreamBlockId id : mine) bm.removeBlock(id, false);
+    return mine.size();
+  }
+
+  /** Where a location string points: executor-preferred task location. */
+  static String taskLocation(String loc) {
+    String[] f = loc.split(":");
+    return "executor_" + f[0] + "_" + f[2];
+  }
+
+  /** Slice j of partition p's gradient, from this executor or over the network. */
+  private static FloatBuffer fetch(int run, long step, int p, int j, String loc) {
+    BlockManager bm = SparkEnv.get().blockManager();
+    StreamBlockId id = blockId(run, step, p, j);
+    String[] f = loc.split(":");
+    ByteBuffer bytes;
+    if (f[2].equals(bm.blockManagerId().executorId())) {
+      Option<BlockData> local = bm.getLocalBytes(id);
+      if (local.isEmpty()) throw new IllegalStateException("gradient slice " + id + " is missing from executor " + f[2]);
+      bytes = local.get().toByteBuffer(); // the read lock is released when the task ends
+    } else {
+      ManagedBuffer m = bm.blockTransferService().fetchBlockSync(f[0], Integer.parseInt(f[1]), f[2], id.name(), null);
+      try {
+        bytes = m.nioByteBuffer();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read gradient slice " + id + " from " + loc, e);
+      }
+    }
+    return bytes.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+  }
+
+  /**
+   * The second job of a reduced step: one partition per slice; task j adds slice j of every
+   * partition in partition order and returns it as little-endian floats (empty when no partition
+   * held a member of the batch).
+   */
+  static final class SliceRDD extends RDD<byte[]> {
+    private static final long serialVersionUID = 1L;
+    private final int run;
+    private final long step;
+    private final String[] locations; // per partition; null: nothing stored (no members)
+    private final int n;
+
+    SliceRDD(SparkContext sc, int run, long step, String[] locations, int n) {
+      super(sc, CachedBlocksRDD.emptyDeps(), ClassTag$.MODULE$.apply(byte[].class));
+      this.run = run;
+      this.step = step;
+      this.locations = locations;
+      this.n = n;
+    }
+
+    @Override
+    public Iterator<byte[]> compute(Partition split, TaskContext context) {
+      int j = split.index();
+      int s = locations.length;
+      int from = sliceStart(n, s, j);
+      int len = sliceStart(n, s, j + 1) - from;
+      float[] sum = null;
+      for (int p = 0; p < s; p++) {
+        if (locations[p] == null) continue;
+        FloatBuffer h = fetch(run, step, p, j, locations[p]);
+        if (h.remaining() != len) throw new IllegalStateException("gradient slice holds " + h.remaining() + " values, expected " + len);
+        if (sum == null) {
+          sum = new float[len];
+          h.get(sum);
+        } else {
+          for (int i = 0; i < len; i++) sum[i] += h.get(i);
+        }
+      }
+      byte[] out = new byte[sum == null ? 0 : 4 * len];
+      if (sum != null) ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(sum);
+      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(out).iterator());
+    }
+
+    @Override
+    public Partition[] getPartitions() {
+      Partition[] out = new Partition[locations.length];
+      for (int i = 0; i < out.length; i++) {
+        int index = i;
+        out[i] = (Partition & java.io.Serializable) () -> index;
+      }
+      return out;
+    }
+
+    @Override
+    public Seq<String> getPreferredLocations(Partition split) {
+      String loc = locations[split.index()];
+      List<String> l = loc == null ? List.of() : List.of(taskLocation(loc));
+      return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
+    }
+  }
+
+  /** Drops a run's slices on the executors that stored them (one task per location, placed there). */
+  static void release(SparkContext sc, int run, String[] locations) {
+    List<String> where = new ArrayList<>();
+    for (String l : locations) if (l != null && !where.contains(l)) where.add(l);
+    if (!where.isEmpty()) {
+      try {
+        new DropRDD(sc, run, where.toArray(new String[0])).collect();
+      } catch (RuntimeException e) { // a lost executor took its slices with it
+        org.slf4j.LoggerFactory.getLogger(ExecutorReduce.class).debug("dropping gradient slices of run {}: {}", run, e.getMessage());
+      }
+    }
+    drop(run);
+  }
+
+  private static final class DropRDD extends RDD<Integer> {
+    private static final long serialVersionUID = 1L;
+    private final int run;
+    private final String[] locations;
+
+    DropRDD(SparkContext sc, int run, String[] locations) {
+      super(sc, CachedBlocksRDD.emptyDeps(), ClassTag$.MODULE$.apply(Integer.class));
+      this.run = run;
+      this.locations = locations;
+    }
+
+    @Override
+    public Iterator<Integer> compute(Partition split, TaskContext context) {
+      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(drop(run)).iterator());
+    }
+
+    @Override
+    public Partition[] getPartitions() {
+      Partition[] out = new Partition[locations.length];
+      for (int i = 0; i < out.length; i++) {
+        int index = i;
+        out[i] = (Partition & java.io.Serializable) () -> index;
+      }
+      return out;
+    }
+
+    @Override
+    public Seq<String> getPreferredLocations(Partition split) {
+      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(taskLocation(locations[split.index()]))).toList();
+    }
+  }
+}
