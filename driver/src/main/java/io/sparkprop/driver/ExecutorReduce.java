@@ -69,11 +69,12 @@ final class ExecutorReduce {
     BlockManager bm = SparkEnv.get().blockManager();
     Set<StreamBlockId> mine = STORED.computeIfAbsent(run, r -> ConcurrentHashMap.newKeySet());
     long stepBits = step & 0x7FFFFF;
+    int partBits = part & 0xFFFFF;
     for (StreamBlockId old : mine) {
-      if ((old.uniqueId() >>> 40) != stepBits) { // an earlier step: its reduce job has finished
-        bm.removeBlock(old, false);
-        mine.remove(old);
-      }
+      // this partition's slices of an earlier step: that step's reduce job has finished (tasks of
+      // other partitions in this JVM drop their own; whoever takes an id out of the set removes it)
+      boolean earlier = (old.uniqueId() >>> 40) != stepBits && ((old.uniqueId() >>> 20) & 0xFFFFF) == partBits;
+      if (earlier && mine.remove(old)) bm.removeBlock(old, false);
     }
     for (int j = 0; j < slices; j++) {
       int from = sliceStart(grad.length, slices, j);
@@ -81,7 +82,7 @@ final class ExecutorReduce {
       ByteBuffer b = ByteBuffer.allocate(4 * (to - from)).order(ByteOrder.LITTLE_ENDIAN);
       b.asFloatBuffer().put(grad, from, to - from);
       StreamBlockId id = blockId(run, step, part, j);
-      bm.removeBlock(id, false); // a retried task stores again (the same values)
+      if (bm.getStatus(id).isDefined()) bm.removeBlock(id, false); // a retried task stores again (the same values)
       bm.putBytes(id, new ChunkedByteBuffer(b), StorageLevel.MEMORY_ONLY_SER(), false, ClassTag$.MODULE$.apply(byte[].class));
       mine.add(id);
     }
@@ -94,8 +95,14 @@ final class ExecutorReduce {
     Set<StreamBlockId> mine = STORED.remove(run);
     if (mine == null) return 0;
     BlockManager bm = SparkEnv.get().blockManager();
-    for (StreamBlockId id : mine) bm.removeBlock(id, false);
-    return mine.size();
+    int n = 0;
+    for (StreamBlockId id : mine) {
+      if (bm.getStatus(id).isDefined()) {
+        bm.removeBlock(id, false);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Where a location string points: executor-preferred task location. */

@@ -54,15 +54,20 @@ class DistributedEqualsLocalTest {
     LocalTrainer local = new LocalTrainer(spec, all);
     PackedData data = DistributedTrainer.pack(LocalExamples.distribute(sc, all, partitions, "blobs"), spec);
     DistributedTrainer dist = new DistributedTrainer(sc, spec, data, "eq-" + kind + "-" + partitions);
+    DistributedTrainer reduced = new DistributedTrainer(sc, spec, data, "eq-reduced-" + kind + "-" + partitions)
+        .reduce(DistributedTrainer.Reduce.EXECUTORS);
     for (int t = 0; t < 10; t++) {
       LossSum l = local.step();
       LossSum d = dist.step();
+      reduced.step();
       assertEquals(l.count(), d.count(), "examples in step " + t);
       assertEquals(l.weight(), d.weight(), 1e-9 * l.weight(), "weight of step " + t);
     }
+    reduced.close();
     data.unpersist();
     float[] wl = local.params();
     float[] wd = dist.params();
+    assertArrayEquals(wd, reduced.params(), 0f, "reduced on the executors vs the driver's sum");
     if (partitions == 1) {
       assertArrayEquals(wl, wd, 0f, "one partition must equal the local trainer bit for bit");
       assertTrue(local.state().sameAs(dist.state()), "optimizer state");

@@ -229,6 +229,15 @@ public final class BenchmarkSuite {
 
     section(md, "3b. Per-step overhead in local-cluster[2,1,2048] (two executors in JVMs of their own)");
     md.append(localCluster(quick));
+    section(md, "5. Scale-out: who adds the gradients (local-cluster, E executors of one core; docs/scaling.md)");
+    if (System.getenv("SPARK_HOME") == null) {
+      md.append("Skipped: SPARK_HOME is not set (bin/bench sets it).\n\n");
+    } else {
+      md.append("Command: as `bin/bench-scaling").append(quick ? " 2,8 235k,2.4M 5" : " 2,4,8 235k,2.4M,24M 10")
+          .append("`. The executors share two cores: judge by the driver's bytes and CPU.\n\n")
+          .append(ScalingBenchmark.run(quick ? new int[] {2, 8} : new int[] {2, 4, 8},
+              quick ? List.of("235k", "2.4M") : List.of("235k", "2.4M", "24M"), quick ? 5 : 10)).append('\n');
+    }
     md.append(String.format("%nWhole suite: %.0f s.%n", (System.nanoTime() - t0) / 1e9));
     save(md);
     System.out.print(md);

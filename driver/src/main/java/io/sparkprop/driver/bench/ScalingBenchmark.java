@@ -12,10 +12,7 @@ import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.Init;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import io.sparkprop.trainer.optim.Optimizer;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,9 +33,9 @@ import org.apache.spark.storage.StorageLevel;
  * combined in a tree of depth 2 on the executors, the last level on the driver).
  *
  * <p>Per step (medians): wall time, wall time minus the slowest task's run time, bytes the driver
- * took in (task results, from task metrics: {@code resultSize}; and the driver process's
- * {@code rchar} from /proc/self/io, which counts every byte it read from sockets and files) and
- * the driver process's CPU time. On a 2-core machine the executors share two cores, so wall
+ * took in (task results, from task metrics: {@code resultSize}), the bytes the driver JVM
+ * allocated (every thread, from the JVM's own counters: a received gradient is allocated at least
+ * once) and the driver process's CPU time. On a 2-core machine the executors share two cores, so wall
  * times grow with E for every method; the driver's bytes and CPU are the figures to judge.
  *
  * <p>Usage: {@code ScalingBenchmark [executors, e.g. 2,4,8] [cases, e.g. 235k,2.4M,24M] [steps]};
@@ -48,6 +45,8 @@ public final class ScalingBenchmark {
   private ScalingBenchmark() {}
 
   record Case(String name, int[] layers) {}
+
+  static final int WARMUP = 8;
 
   static final Case[] CASES = {
       new Case("235k", new int[] {784, 256, 128, 10}),
@@ -82,9 +81,13 @@ public final class ScalingBenchmark {
   static String run(int[] executors, List<String> only, int steps) throws Exception {
     StringBuilder md = new StringBuilder();
     md.append("| executors | params | method | step ms | step - slowest task ms | driver took in (task results) | "
-        + "driver read (rchar) | driver CPU ms |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        + "driver allocated | driver CPU ms |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
     for (int e : executors) {
-      SparkConf conf = new SparkConf(true).setMaster("local-cluster[" + e + ",1,1400]").setAppName("sparkprop-scaling-" + e)
+      // 24M parameters need about 2 GB per executor with three methods interleaved (broadcast, decoded weights, gradient, result, slices);
+      // eight such executors and the driver do not fit this machine's 24 GB, so 24M runs up to 4
+      boolean big = only.contains("24M") && e <= 4;
+      int mb = big ? 2200 : 1200; // the worker's memory and the executor's heap (local-cluster's third number is only the former)
+      SparkConf conf = new SparkConf(true).setMaster("local-cluster[" + e + ",1," + mb + "]").set("spark.executor.memory", mb + "m").setAppName("sparkprop-scaling-" + e)
           .set("spark.driver.host", "127.0.0.1").set("spark.ui.enabled", "false")
           .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
           .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1").set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
@@ -99,7 +102,7 @@ public final class ScalingBenchmark {
         Listener listener = new Listener();
         sc.sc().addSparkListener(listener);
         for (Case c : CASES) {
-          if (!only.contains(c.name())) continue;
+          if (!only.contains(c.name()) || (c.name().equals("24M") && !big)) continue;
           NetworkSpec net = NetworkSpec.of(c.layers(), Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
           TrainingSpec spec = new TrainingSpec(net, Init.of(Init.Kind.HE_NORMAL), Optimizer.adam(1e-3), 256, false, 1, 256);
           PackedData data = PackedData.pack(Generators.blobs(sc, 2048L * e, 784, 10, 1.0, e, 3), net,
@@ -113,22 +116,22 @@ public final class ScalingBenchmark {
           double[][] bytes = new double[3][steps];
           double[][] rchar = new double[3][steps];
           double[][] cpu = new double[3][steps];
-          for (int s = -3; s < steps; s++) { // three warm-up rounds
+          for (int s = -WARMUP; s < steps; s++) { // warm-up rounds first
             for (int m = 0; m < 3; m++) {
               listener.reset();
-              long r0 = rchar();
+              long r0 = allocated();
               long c0 = cpuNanos();
               long t0 = System.nanoTime();
               if (m == 0) direct.step();
               else if (m == 1) reduced.step();
-              else treeStep(sc, spec, data, params, direct.plan(), s + 3);
+              else treeStep(sc, spec, data, params, direct.plan(), s + WARMUP);
               long t1 = System.nanoTime();
               sc.sc().listenerBus().waitUntilEmpty();
               if (s < 0) continue;
               wall[m][s] = (t1 - t0) / 1e6;
               over[m][s] = wall[m][s] - listener.maxRunMs.get();
               bytes[m][s] = listener.resultBytes.get();
-              rchar[m][s] = rchar() - r0;
+              rchar[m][s] = allocated() - r0;
               cpu[m][s] = (cpuNanos() - c0) / 1e6;
             }
           }
@@ -136,8 +139,10 @@ public final class ScalingBenchmark {
           reduced.close();
           data.unpersist();
           for (int m = 0; m < 3; m++) {
-            md.append(String.format("| %d | %s | %s | %.0f | %.0f | %.1f MB | %.1f MB | %.0f |%n", e, c.name(), names[m],
-                median(wall[m]), median(over[m]), median(bytes[m]) / 1e6, median(rchar[m]) / 1e6, median(cpu[m])));
+            String row = String.format("| %d | %s | %s | %.0f | %.0f | %.1f MB | %.1f MB | %.0f |%n", e, c.name(), names[m],
+                median(wall[m]), median(over[m]), median(bytes[m]) / 1e6, median(rchar[m]) / 1e6, median(cpu[m]));
+            md.append(row);
+            System.err.print(row); // as they come: a later failure keeps them
           }
           System.err.println("done: " + e + " executors, " + c.name());
         }
@@ -167,15 +172,9 @@ public final class ScalingBenchmark {
     return sum;
   }
 
-  private static long rchar() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
-        if (line.startsWith("rchar:")) return Long.parseLong(line.substring(6).trim());
-      }
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
-    return 0;
+  /** Bytes every thread of this JVM has allocated so far. */
+  private static long allocated() {
+    return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
   }
 
   private static long cpuNanos() {
