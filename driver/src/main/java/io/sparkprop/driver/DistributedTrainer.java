@@ -460,11 +460,22 @@ public final class DistributedTrainer {
       long t0 = System.nanoTime();
       if (!it.hasNext()) return StepResult.empty(0);
       RowSource shard = it.next();
-      if (shard.rows() == 0) return StepResult.empty(System.nanoTime() - t0);
-      ShardStep step = ExecutorState.shardStep(spec);
-      float[] p = ExecutorState.params(params);
-      float[] grad = ExecutorState.zeroedGradient(spec);
-      LossSum s = step.accumulate(p, shard, plan, epoch, k, grad);
+      float[] grad;
+      LossSum s;
+      if (!it.hasNext()) { // one block: this thread computes it
+        if (shard.rows() == 0) return StepResult.empty(System.nanoTime() - t0);
+        grad = ExecutorState.zeroedGradient(spec);
+        s = ExecutorState.shardStep(spec).accumulate(ExecutorState.params(params), shard, plan, epoch, k, grad);
+      } else { // a group of blocks: one thread each, added in block order
+        List<RowSource> shards = new ArrayList<>();
+        shards.add(shard);
+        while (it.hasNext()) shards.add(it.next());
+        float[] p = ExecutorState.params(params);
+        ExecutorState.Group g = ExecutorState.group(spec, shards.size());
+        s = g.accumulate(shards, sh -> (sh.rows() == 0 ? null : (java.util.function.Function<float[], LossSum>)
+            buf -> ExecutorState.shardStep(spec).accumulate(p, sh, plan, epoch, k, buf)));
+        grad = g.sum();
+      }
       if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0);
       if (slices > 0) {
         String where = ExecutorReduce.store(grad, run, globalStep, ctx.partitionId(), slices);
@@ -488,11 +499,13 @@ public final class DistributedTrainer {
 
     @Override
     public double[] apply(TaskContext ctx, Iterator<RowSource> it) {
-      if (!it.hasNext()) return EvalSums.ZERO.toArray();
-      RowSource shard = it.next();
-      if (shard.rows() == 0) return EvalSums.ZERO.toArray();
+      EvalSums total = EvalSums.ZERO;
       ShardStep step = ExecutorState.shardStep(spec);
-      return step.network().evaluate(ExecutorState.params(params), shard, step.workspace()).toArray();
+      while (it.hasNext()) { // a group's blocks in order (evaluation runs once an epoch: one thread)
+        RowSource shard = it.next();
+        if (shard.rows() > 0) total = total.plus(step.network().evaluate(ExecutorState.params(params), shard, step.workspace()));
+      }
+      return total.toArray();
     }
   }
 }

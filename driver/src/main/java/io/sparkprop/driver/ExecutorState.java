@@ -2,7 +2,11 @@ package io.sparkprop.driver;
 
 import io.sparkprop.trainer.ShardStep;
 import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.data.RowSource;
+import io.sparkprop.trainer.nn.LossSum;
 import io.sparkprop.trainer.nn.NetworkSpec;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Per task-thread reuse of the engine's buffers on executors: Spark runs tasks on pooled threads,
@@ -74,6 +78,106 @@ final class ExecutorState {
       paramsId = bc.id();
     }
     return paramsValue;
+  }
+
+  /** Threads that compute a group's blocks beside the task's own thread; idle ones end after a minute. */
+  private static final java.util.concurrent.ExecutorService POOL = new java.util.concurrent.ThreadPoolExecutor(0,
+      Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "sparkprop-step");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /**
+   * A task's gradient buffers for a group of blocks (one per block, owned by the task's thread,
+   * not by the pool threads, which other tasks may use as soon as they are done) and the sum of
+   * their results in block order.
+   */
+  static final class Group {
+    private float[][] grads = new float[0][];
+    private final int n;
+    private float[] sum;
+
+    Group(int n) {
+      this.n = n;
+    }
+
+    /**
+     * Runs {@code work(block)} for every block, the first on this thread and the rest on pool
+     * threads, each into its own zeroed buffer (a null work: the block is empty); returns the
+     * summed loss, weight and count in block order. The gradient sum (the first non-empty
+     * buffer, then the others added in block order: the driver's {@link OrderedSum} exactly) is
+     * then {@link #sum()}.
+     */
+    LossSum accumulate(List<RowSource> blocks,
+        java.util.function.Function<RowSource, java.util.function.Function<float[], LossSum>> work) {
+      int b = blocks.size();
+      if (grads.length < b) grads = java.util.Arrays.copyOf(grads, b);
+      LossSum[] sums = new LossSum[b];
+      List<java.util.concurrent.Future<LossSum>> futures = new ArrayList<>();
+      for (int i = b - 1; i >= 0; i--) { // the others first, then this thread takes block 0
+        java.util.function.Function<float[], LossSum> w = work.apply(blocks.get(i));
+        if (w == null) {
+          sums[i] = LossSum.ZERO;
+          continue;
+        }
+        if (grads[i] == null || grads[i].length != n) grads[i] = new float[n];
+        float[] g = grads[i];
+        java.util.Arrays.fill(g, 0f);
+        if (i == 0) sums[0] = w.apply(g);
+        else futures.add(POOL.submit(() -> w.apply(g)));
+      }
+      try {
+        int f = futures.size() - 1; // submitted from the last block down
+        for (int i = 1; i < b; i++) {
+          if (sums[i] == null) sums[i] = futures.get(f--).get();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while a group's threads computed", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof RuntimeException r) throw r;
+        if (c instanceof Error er) throw er;
+        throw new IllegalStateException(c);
+      }
+      double loss = 0;
+      double weight = 0;
+      long count = 0;
+      sum = null;
+      for (int i = 0; i < b; i++) {
+        loss += sums[i].loss();
+        weight += sums[i].weight();
+        count += sums[i].count();
+        if (sums[i].count() == 0) continue;
+        if (sum == null) {
+          sum = grads[i];
+        } else {
+          float[] a = sum;
+          float[] g = grads[i];
+          for (int j = 0; j < n; j++) a[j] += g[j];
+        }
+      }
+      return new LossSum(loss, weight, count);
+    }
+
+    /** The summed gradient of the last {@link #accumulate} (null when no block held a member). */
+    float[] sum() {
+      return sum;
+    }
+  }
+
+  private static final ThreadLocal<Group> GROUP = new ThreadLocal<>();
+
+  /** This task thread's group buffers for the spec's network. */
+  static Group group(TrainingSpec spec, int blocks) {
+    Group g = GROUP.get();
+    int n = spec.network().paramCount();
+    if (g == null || g.n != n) {
+      g = new Group(n);
+      GROUP.set(g);
+    }
+    return g;
   }
 
   static ShardStep shardStep(TrainingSpec spec) {

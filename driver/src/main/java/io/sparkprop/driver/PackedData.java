@@ -40,8 +40,11 @@ public final class PackedData {
   private final long bytes;
   private final long contentHash;
 
+  private final int blocksPerPartition;
+
   private PackedData(JavaRDD<Examples> rdd, RDD<RowSource> blocks, Placement placement, Runnable release, long rows,
-      long[] firstIds, int features, int targetWidth, long bytes, long contentHash) {
+      long[] firstIds, int features, int targetWidth, long bytes, long contentHash, int blocksPerPartition) {
+    this.blocksPerPartition = blocksPerPartition;
     this.contentHash = contentHash;
     this.rdd = rdd;
     this.blocks = blocks;
@@ -78,10 +81,25 @@ public final class PackedData {
 
   /** As {@link #pack(ExampleSet, NetworkSpec, StorageLevel, Placement)}, leaving {@code diskReserve} bytes free on local disks. */
   public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement, long diskReserve) {
+    return pack(set, network, level, placement, diskReserve, 1);
+  }
+
+  /**
+   * As {@link #pack(ExampleSet, NetworkSpec, StorageLevel, Placement, long)}, grouping the
+   * blocks {@code threadsPerTask} to a Spark partition (memory placement): the set's partitions
+   * 0..P-1 become blocks, and partition g holds blocks [g T, g T + T), so that a step runs one task
+   * per group whose T threads take one block each ({@link #blocksPerPartition()}). The rows and
+   * their ids do not change. The file placement keeps one block per partition (a group's files
+   * would have to be written on one executor).
+   */
+  public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement, long diskReserve,
+      int threadsPerTask) {
+    if (threadsPerTask < 1) throw new IllegalArgumentException("threads per task must be >= 1, got " + threadsPerTask);
     try {
       checkShape(set, network);
       if (placement == Placement.AUTO) throw new IllegalArgumentException("decide the placement before packing");
-      return placement == Placement.DISK ? packToFiles(set, network, diskReserve) : packUnchecked(set, network, level);
+      return placement == Placement.DISK ? packToFiles(set, network, diskReserve)
+          : packUnchecked(set, network, level, threadsPerTask);
     } catch (Exception e) { // Spark's job failures are checked SparkExceptions thrown undeclared
       throw SparkFailures.unwrapArgumentError(e);
     }
@@ -100,7 +118,7 @@ public final class PackedData {
     }
   }
 
-  private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level) {
+  private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level, int threads) {
     int d = set.features();
     int tw = set.targetWidth();
     JavaRDD<Examples> concat = set.blocks().mapPartitions(it -> List.of(concat(it, d, tw)).iterator(), true);
@@ -123,9 +141,17 @@ public final class PackedData {
       throw new IllegalArgumentException(set.description() + " holds no examples; check the path and the filters");
     }
     final long[] ids = first;
-    JavaRDD<Examples> packed = concat.mapPartitionsWithIndex((p, it) -> {
-      Examples e = it.next();
-      return List.of(new Examples(ids[p], e.rows(), e.features(), e.targetWidth(), e.x(), e.y(), e.w())).iterator();
+    int t = Math.min(threads, first.length);
+    JavaRDD<Examples> grouped = t == 1 ? concat
+        : JavaRDD.fromRDD(concat.rdd().coalesce((first.length + t - 1) / t, false,
+            scala.Option.apply(new ContiguousCoalescer(t)), null), ClassTag$.MODULE$.apply(Examples.class));
+    JavaRDD<Examples> packed = grouped.mapPartitionsWithIndex((g, it) -> {
+      List<Examples> out = new ArrayList<>(t);
+      for (int b = g * t; it.hasNext(); b++) { // block b of the set: one per source partition, in order
+        Examples e = it.next();
+        out.add(new Examples(ids[b], e.rows(), e.features(), e.targetWidth(), e.x(), e.y(), e.w()));
+      }
+      return out.iterator();
     }, true);
     packed.persist(level);
     long bytes;
@@ -159,7 +185,16 @@ public final class PackedData {
     return new PackedData(packed, blocks, Placement.MEMORY, () -> {
       blocks.release();
       packed.unpersist(false);
-    }, total, first, d, tw, bytes, hash);
+    }, total, first, d, tw, bytes, hash, t);
+  }
+
+  /**
+   * Threads per step task when not given: in local mode every core (local[N]: one task of N
+   * threads per step); on a cluster {@code spark.task.cpus} (one task per executor when it
+   * equals {@code spark.executor.cores}).
+   */
+  public static int autoThreadsPerTask(org.apache.spark.SparkContext sc) {
+    return sc.isLocal() ? Math.max(1, sc.defaultParallelism()) : Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
   }
 
   /** Rows per in-heap slice when a file is read in order (validation, reports, prediction). */
@@ -225,7 +260,7 @@ public final class PackedData {
           + "({} bytes per example), memory-mapped", set.description(), total, d, first.length,
           String.format("%.1f", bytes / 1e6), bytes / total);
       JavaRDD<Examples> view = rows.flatMap(rs -> slices((MappedExamples) rs).iterator());
-      return new PackedData(view, files, Placement.DISK, release, total, first, d, tw, bytes, hash);
+      return new PackedData(view, files, Placement.DISK, release, total, first, d, tw, bytes, hash, 1);
     } catch (RuntimeException e) {
       delete.run();
       throw e;
@@ -306,7 +341,12 @@ public final class PackedData {
    */
   public RDD<RowSource> blocks() { return blocks; }
   public long rows() { return rows; }
-  public int partitions() { return firstIds.length; }
+  /** Spark partitions of the packed data: one task each per step. */
+  public int partitions() { return (firstIds.length + blocksPerPartition - 1) / blocksPerPartition; }
+  /** Blocks (the set's partitions, contiguous id ranges); a partition holds up to {@link #blocksPerPartition()}. */
+  public int blockCount() { return firstIds.length; }
+  /** Blocks per Spark partition: the threads a step's task runs. */
+  public int blocksPerPartition() { return blocksPerPartition; }
   public int features() { return features; }
   public int targetWidth() { return targetWidth; }
   /** Bytes of the packed arrays (about 4 x (features + targets) x rows), or of the files on disk. */
@@ -317,7 +357,7 @@ public final class PackedData {
     return new DataFingerprint(rows, features, targetWidth, contentHash);
   }
 
-  /** First example id of partition p. */
+  /** First example id of block p. */
   public long firstId(int p) {
     return firstIds[p];
   }

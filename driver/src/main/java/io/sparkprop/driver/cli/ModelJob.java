@@ -50,7 +50,8 @@ final class ModelJob {
         io.sparkprop.driver.StorageBudget.of(spark.sparkContext()));
     ExampleSet set = placed.set();
     try {
-      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel(), placed.placement(), cfg.diskReserve());
+      this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel(), placed.placement(), cfg.diskReserve(),
+          cfg.threadsPerTask(spark.sparkContext()));
     } finally {
       io.sparkprop.driver.DataCheck.release(set);
     }

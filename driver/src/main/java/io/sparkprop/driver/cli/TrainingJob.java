@@ -152,13 +152,16 @@ final class TrainingJob {
     if (validation != null) validation = scaling.apply(validation);
     if (test != null) test = scaling.apply(test);
 
-    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel(), trainPlacement, cfg.diskReserve());
+    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel(), trainPlacement, cfg.diskReserve(),
+        cfg.threadsPerTask(sc.sc()));
     PackedData valData = null;
     PackedData testData = null;
     try {
       if (train.droppedRows() > 0) out.println("dropped " + train.droppedRows() + " bad training rows (data.bad-rows = drop)");
-      valData = validation == null ? null : PackedData.pack(validation, net, cfg.storageLevel(), valPlacement, cfg.diskReserve());
-      testData = test == null ? null : PackedData.pack(test, net, cfg.storageLevel(), testPlacement, cfg.diskReserve());
+      valData = validation == null ? null : PackedData.pack(validation, net, cfg.storageLevel(), valPlacement, cfg.diskReserve(),
+          cfg.threadsPerTask(sc.sc()));
+      testData = test == null ? null : PackedData.pack(test, net, cfg.storageLevel(), testPlacement, cfg.diskReserve(),
+          cfg.threadsPerTask(sc.sc()));
       checked.forEach(DataCheck::release); // the packed copies are cached now
       checked.clear();
       out.printf("data: %d training examples (%.1f MB %s)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,
@@ -204,7 +207,7 @@ final class TrainingJob {
     TrainingSpec spec = cfg.trainingSpec(spe);
     StorageBudget.of(sc.sc()).checkStepFits(spec);
     int slots = net.paramCount() * spec.optimizer().slotsPerParam();
-    RunIdentity identity = new RunIdentity(cfg.runDefiningValues(), trainData.fingerprint(), trainData.partitions(),
+    RunIdentity identity = new RunIdentity(cfg.runDefiningValues(), trainData.fingerprint(), trainData.blockCount(),
         net.paramCount(), slots);
 
     String ckptDir = cfg.string("output.checkpoints");

@@ -354,6 +354,7 @@ public final class JobConfig {
     placement();
     diskReserve();
     gradientReduce();
+    integer("training.threads-per-task", 0, 4096);
     String labelType = string("data.label-type");
     if (!labelType.equals("numeric") && !labelType.equals("string")) {
       throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
@@ -417,6 +418,12 @@ public final class JobConfig {
     }
   }
 
+  /** training.threads-per-task resolved for {@code sc} (0: {@link io.sparkprop.driver.PackedData#autoThreadsPerTask}). */
+  public int threadsPerTask(org.apache.spark.SparkContext sc) {
+    int t = integer("training.threads-per-task", 0, 4096);
+    return t == 0 ? io.sparkprop.driver.PackedData.autoThreadsPerTask(sc) : t;
+  }
+
   public io.sparkprop.driver.Placement placement() {
     String v = string("training.data-placement");
     try {
@@ -438,7 +445,7 @@ public final class JobConfig {
   /** Keys that may change between a run and its resumption: they do not change what is computed. */
   static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "training.epochs", "training.partitions", "data.test",
       "training.storage-level", "training.data-placement", "training.disk-reserve-mb", "training.gradient-reduce",
-      "training.on-divergence", "training.max-rollbacks");
+      "training.threads-per-task", "training.on-divergence", "training.max-rollbacks");
 
   /**
    * Every set key that defines the run's arithmetic (all but {@link #RESUMABLE_KEYS}, output.*

@@ -151,7 +151,7 @@ final class TrainParams {
     io.sparkprop.driver.DataCheck.Placed placed = io.sparkprop.driver.DataCheck.checkPlaced(set, net, "training", placement, budget);
     PackedData packed;
     try {
-      packed = PackedData.pack(placed.set(), net, level, placed.placement());
+      packed = PackedData.pack(placed.set(), net, level, placed.placement(), 64L << 20, PackedData.autoThreadsPerTask(sc.sc()));
     } finally {
       io.sparkprop.driver.DataCheck.release(placed.set());
     }
@@ -160,7 +160,7 @@ final class TrainParams {
       io.sparkprop.driver.DataCheck.Placed vp = io.sparkprop.driver.DataCheck.checkPlaced(DataFrameSource.from(
           all.filter(org.apache.spark.sql.functions.col(v)), source), net, "validation", placement, budget);
       try {
-        validation = PackedData.pack(vp.set(), net, level, vp.placement());
+        validation = PackedData.pack(vp.set(), net, level, vp.placement(), 64L << 20, PackedData.autoThreadsPerTask(sc.sc()));
       } catch (RuntimeException e) {
         packed.unpersist();
         throw e;
