@@ -3,14 +3,11 @@ package io.sparkprop.driver;
 import io.sparkprop.trainer.data.Examples;
 import io.sparkprop.trainer.data.RowSource;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.spark.Partition;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
-import org.apache.spark.scheduler.TaskLocation;
 import org.apache.spark.storage.BlockResult;
 import org.apache.spark.storage.RDDBlockId;
 import scala.Option;
@@ -40,33 +37,6 @@ final class CachedBlocksRDD extends RDD<RowSource> {
   private final Broadcast<byte[]> lineage;
   private final int partitionCount;
   private final transient RDD<Examples> parent; // driver only: for preferred locations
-
-  /** One partition: its index and the parent's partition object, for recomputation. */
-  static final class BlockPartition implements Partition {
-    private static final long serialVersionUID = 1L;
-    private final int index;
-    final Partition parent;
-
-    BlockPartition(int index, Partition parent) {
-      this.index = index;
-      this.parent = parent;
-    }
-
-    @Override
-    public int index() {
-      return index;
-    }
-
-    @Override
-    public int hashCode() {
-      return index;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof BlockPartition && ((BlockPartition) o).index == index;
-    }
-  }
 
   /** @param parent the cached, materialized packed RDD */
   CachedBlocksRDD(RDD<Examples> parent) {
@@ -99,7 +69,7 @@ final class CachedBlocksRDD extends RDD<RowSource> {
   @Override
   @SuppressWarnings("unchecked")
   public Iterator<RowSource> compute(Partition split, TaskContext context) {
-    BlockPartition p = (BlockPartition) split;
+    SparkRdds.Part p = (SparkRdds.Part) split;
     Option<BlockResult> hit = SparkEnv.get().blockManager().get(new RDDBlockId(parentId, p.index()), BLOCK_TAG);
     if (hit.isDefined()) return (Iterator<RowSource>) (Iterator<?>) hit.get().data();
     // the block is gone: rebuild the original RDD and let it recompute (and re-cache) this partition
@@ -111,16 +81,13 @@ final class CachedBlocksRDD extends RDD<RowSource> {
   public Partition[] getPartitions() {
     Partition[] parts = parent.partitions();
     Partition[] out = new Partition[partitionCount];
-    for (int i = 0; i < partitionCount; i++) out[i] = new BlockPartition(i, parts[i]);
+    for (int i = 0; i < partitionCount; i++) out[i] = new SparkRdds.Part(i, parts[i], 0);
     return out;
   }
 
   @Override
   public Seq<String> getPreferredLocations(Partition split) {
-    List<String> hosts = new ArrayList<>();
-    scala.collection.Iterator<TaskLocation> it = context().getPreferredLocs(parent, split.index()).iterator();
-    while (it.hasNext()) hosts.add(it.next().toString());
-    return scala.jdk.javaapi.CollectionConverters.asScala(hosts).toList();
+    return SparkRdds.cacheLocations(parent, split.index());
   }
 
   /** Releases the broadcast lineage (the cached blocks belong to the parent). */

@@ -172,24 +172,18 @@ final class ExecutorReduce {
       }
       byte[] out = new byte[sum == null ? 0 : 4 * len];
       if (sum != null) ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(sum);
-      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(out).iterator());
+      return SparkRdds.one(out);
     }
 
     @Override
     public Partition[] getPartitions() {
-      Partition[] out = new Partition[locations.length];
-      for (int i = 0; i < out.length; i++) {
-        int index = i;
-        out[i] = (Partition & java.io.Serializable) () -> index;
-      }
-      return out;
+      return SparkRdds.indexed(locations.length);
     }
 
     @Override
     public Seq<String> getPreferredLocations(Partition split) {
       String loc = locations[split.index()];
-      List<String> l = loc == null ? List.of() : List.of(taskLocation(loc));
-      return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
+      return SparkRdds.seq(loc == null ? List.of() : List.of(taskLocation(loc)));
     }
   }
 
@@ -220,22 +214,17 @@ final class ExecutorReduce {
 
     @Override
     public Iterator<Integer> compute(Partition split, TaskContext context) {
-      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(drop(run)).iterator());
+      return SparkRdds.one(drop(run));
     }
 
     @Override
     public Partition[] getPartitions() {
-      Partition[] out = new Partition[locations.length];
-      for (int i = 0; i < out.length; i++) {
-        int index = i;
-        out[i] = (Partition & java.io.Serializable) () -> index;
-      }
-      return out;
+      return SparkRdds.indexed(locations.length);
     }
 
     @Override
     public Seq<String> getPreferredLocations(Partition split) {
-      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(taskLocation(locations[split.index()]))).toList();
+      return SparkRdds.seq(List.of(taskLocation(locations[split.index()])));
     }
   }
 }

@@ -1,15 +1,11 @@
 package io.sparkprop.driver;
 
 import io.sparkprop.trainer.data.RowSource;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.spark.Partition;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
-import org.apache.spark.scheduler.TaskLocation;
 import org.apache.spark.storage.BlockManager;
 import org.apache.spark.storage.BlockResult;
 import org.apache.spark.storage.RDDBlockId;
@@ -43,34 +39,6 @@ final class LocalFilesRDD extends RDD<RowSource> {
   private final long[] firstIds;
   private final transient RDD<PackedFile> handles; // driver only: for partitions and preferred locations
 
-  static final class FilePartition implements Partition {
-    private static final long serialVersionUID = 1L;
-    private final int index;
-    final Partition parent;
-    final long firstId;
-
-    FilePartition(int index, Partition parent, long firstId) {
-      this.index = index;
-      this.parent = parent;
-      this.firstId = firstId;
-    }
-
-    @Override
-    public int index() {
-      return index;
-    }
-
-    @Override
-    public int hashCode() {
-      return index;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof FilePartition && ((FilePartition) o).index == index;
-    }
-  }
-
   /**
    * @param handles the cached, materialized handles RDD (one handle per partition)
    * @param firstIds first example id of each partition
@@ -85,13 +53,13 @@ final class LocalFilesRDD extends RDD<RowSource> {
 
   @Override
   public Iterator<RowSource> compute(Partition split, TaskContext context) {
-    FilePartition p = (FilePartition) split;
+    SparkRdds.Part p = (SparkRdds.Part) split;
     PackedFile h = localHandle(p, context);
     RowSource rows = LocalPackedFiles.map(h).withFirstId(p.firstId);
-    return scala.jdk.javaapi.CollectionConverters.asScala(List.of(rows).iterator());
+    return SparkRdds.one(rows);
   }
 
-  private PackedFile localHandle(FilePartition p, TaskContext context) {
+  private PackedFile localHandle(SparkRdds.Part p, TaskContext context) {
     BlockManager bm = SparkEnv.get().blockManager();
     RDDBlockId id = new RDDBlockId(handlesId, p.index());
     Option<BlockResult> hit = bm.getLocalValues(id);
@@ -116,16 +84,13 @@ final class LocalFilesRDD extends RDD<RowSource> {
   public Partition[] getPartitions() {
     Partition[] parts = handles.partitions();
     Partition[] out = new Partition[parts.length];
-    for (int i = 0; i < parts.length; i++) out[i] = new FilePartition(i, parts[i], firstIds[i]);
+    for (int i = 0; i < parts.length; i++) out[i] = new SparkRdds.Part(i, parts[i], firstIds[i]);
     return out;
   }
 
   @Override
   public Seq<String> getPreferredLocations(Partition split) {
-    List<String> hosts = new ArrayList<>();
-    scala.collection.Iterator<TaskLocation> it = context().getPreferredLocs(handles, split.index()).iterator();
-    while (it.hasNext()) hosts.add(it.next().toString());
-    return scala.jdk.javaapi.CollectionConverters.asScala(hosts).toList();
+    return SparkRdds.cacheLocations(handles, split.index());
   }
 
   /** The id of the cached handles RDD (tests drop its blocks to act out a lost executor). */
@@ -169,25 +134,17 @@ final class LocalFilesRDD extends RDD<RowSource> {
 
     @Override
     public Iterator<Integer> compute(Partition split, TaskContext context) {
-      return scala.jdk.javaapi.CollectionConverters.asScala(List.of(LocalPackedFiles.delete(key)).iterator());
+      return SparkRdds.one(LocalPackedFiles.delete(key));
     }
 
     @Override
     public Partition[] getPartitions() {
-      Partition[] out = new Partition[partitions];
-      for (int i = 0; i < partitions; i++) {
-        int index = i;
-        out[i] = (Partition & java.io.Serializable) () -> index;
-      }
-      return out;
+      return SparkRdds.indexed(partitions);
     }
 
     @Override
     public Seq<String> getPreferredLocations(Partition split) {
-      List<String> hosts = new ArrayList<>();
-      scala.collection.Iterator<TaskLocation> it = context().getPreferredLocs(handles, split.index()).iterator();
-      while (it.hasNext()) hosts.add(it.next().toString());
-      return scala.jdk.javaapi.CollectionConverters.asScala(hosts).toList();
+      return SparkRdds.cacheLocations(handles, split.index());
     }
   }
 }

@@ -1,0 +1,67 @@
+package io.sparkprop.driver;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.Partition;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.TaskLocation;
+import scala.collection.Iterator;
+import scala.collection.immutable.Seq;
+
+/** What the parentless RDDs of this package share: their partitions and where they prefer to run. */
+final class SparkRdds {
+  private SparkRdds() {}
+
+  /** Partition {@code index} of a parentless RDD, holding its parent's partition (for recomputation) and its first example id. */
+  static final class Part implements Partition {
+    private static final long serialVersionUID = 1L;
+    private final int index;
+    final Partition parent;
+    final long firstId;
+
+    Part(int index, Partition parent, long firstId) {
+      this.index = index;
+      this.parent = parent;
+      this.firstId = firstId;
+    }
+
+    @Override
+    public int index() {
+      return index;
+    }
+
+    @Override
+    public int hashCode() {
+      return index;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Part && ((Part) o).index == index;
+    }
+  }
+
+  /** Partitions 0..n-1 with nothing but their index. */
+  static Partition[] indexed(int n) {
+    Partition[] out = new Partition[n];
+    for (int i = 0; i < n; i++) out[i] = new Part(i, null, 0);
+    return out;
+  }
+
+  /** Where partition {@code index} of {@code rdd} is cached (its executors), as preferred locations. */
+  static Seq<String> cacheLocations(RDD<?> rdd, int index) {
+    List<String> hosts = new ArrayList<>();
+    scala.collection.Iterator<TaskLocation> it = rdd.context().getPreferredLocs(rdd, index).iterator();
+    while (it.hasNext()) hosts.add(it.next().toString());
+    return seq(hosts);
+  }
+
+  static Seq<String> seq(List<String> l) {
+    return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
+  }
+
+  /** An iterator over one value (a partition's only element). */
+  static <T> Iterator<T> one(T value) {
+    return scala.jdk.javaapi.CollectionConverters.asScala(List.of(value).iterator());
+  }
+}
