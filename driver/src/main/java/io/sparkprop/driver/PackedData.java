@@ -189,12 +189,12 @@ public final class PackedData {
   }
 
   /**
-   * Threads per step task when not given: in local mode every core (local[N]: one task of N
-   * threads per step); on a cluster {@code spark.task.cpus} (one task per executor when it
-   * equals {@code spark.executor.cores}).
+   * Threads per step task when not given: in local mode, where the driver's JVM is the one
+   * executor, all blocks in one task (one thread per block); on a cluster {@code spark.task.cpus}
+   * (one task per executor when it equals {@code spark.executor.cores}).
    */
   public static int autoThreadsPerTask(org.apache.spark.SparkContext sc) {
-    return sc.isLocal() ? Math.max(1, sc.defaultParallelism()) : Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
+    return sc.isLocal() ? Integer.MAX_VALUE : Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
   }
 
   /** Rows per in-heap slice when a file is read in order (validation, reports, prediction). */
