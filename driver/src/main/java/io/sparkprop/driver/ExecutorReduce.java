@@ -33,7 +33,8 @@ import scala.reflect.ClassTag$;
  * always, cuts it into S contiguous slices (S = the partition count) and puts them into its
  * executor's block manager (memory only, not reported to the driver); its result is the loss
  * sums and where the slices are. In the second, task j fetches slice j of every partition (over
- * Spark's block transfer service, or from its own block manager), adds them in partition order
+ * Spark's block transfer service, one request per executor, all in flight at once; its own from
+ * its block manager), adds them in partition order
  * (the first copied, empty partitions skipped: the driver's {@link OrderedSum} exactly, so the
  * weights are bitwise those of the direct path) and returns its slice. The driver so receives one
  * gradient's bytes per step (plus the slices' framing), whatever the partition count; each
@@ -111,25 +112,70 @@ final class ExecutorReduce {
     return "executor_" + f[0] + "_" + f[2];
   }
 
-  /** Slice j of partition p's gradient, from this executor or over the network. */
-  private static FloatBuffer fetch(int run, long step, int p, int j, String loc) {
+  /**
+   * Slice j of every partition's gradient (null where a partition stored none): this executor's
+   * from its block manager, the others' with one request per executor, all in flight at once.
+   */
+  private static FloatBuffer[] fetchAll(int run, long step, int j, String[] locations) {
     BlockManager bm = SparkEnv.get().blockManager();
-    StreamBlockId id = blockId(run, step, p, j);
-    String[] f = loc.split(":");
-    ByteBuffer bytes;
-    if (f[2].equals(bm.blockManagerId().executorId())) {
-      Option<BlockData> local = bm.getLocalBytes(id);
-      if (local.isEmpty()) throw new IllegalStateException("gradient slice " + id + " is missing from executor " + f[2]);
-      bytes = local.get().toByteBuffer(); // the read lock is released when the task ends
-    } else {
-      ManagedBuffer m = bm.blockTransferService().fetchBlockSync(f[0], Integer.parseInt(f[1]), f[2], id.name(), null);
-      try {
-        bytes = m.nioByteBuffer();
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot read gradient slice " + id + " from " + loc, e);
+    String me = bm.blockManagerId().executorId();
+    FloatBuffer[] out = new FloatBuffer[locations.length];
+    Map<String, List<Integer>> remote = new java.util.LinkedHashMap<>();
+    for (int p = 0; p < locations.length; p++) {
+      if (locations[p] == null) continue;
+      String[] f = locations[p].split(":");
+      if (!f[2].equals(me)) {
+        remote.computeIfAbsent(locations[p], l -> new ArrayList<>()).add(p);
+        continue;
       }
+      StreamBlockId id = blockId(run, step, p, j);
+      Option<BlockData> local = bm.getLocalBytes(id);
+      if (local.isEmpty()) throw new IllegalStateException("gradient slice " + id + " is missing from executor " + me);
+      out[p] = local.get().toByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(); // read lock released at task end
     }
-    return bytes.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    int pending = remote.values().stream().mapToInt(List::size).sum();
+    if (pending == 0) return out;
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(pending);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    for (Map.Entry<String, List<Integer>> e : remote.entrySet()) {
+      String[] f = e.getKey().split(":");
+      Map<String, Integer> byName = new java.util.HashMap<>();
+      for (int p : e.getValue()) byName.put(blockId(run, step, p, j).name(), p);
+      bm.blockTransferService().fetchBlocks(f[0], Integer.parseInt(f[1]), f[2], byName.keySet().toArray(new String[0]),
+          new org.apache.spark.network.shuffle.BlockFetchingListener() {
+            @Override
+            public void onBlockFetchSuccess(String blockId, ManagedBuffer data) {
+              try { // the buffer is released when this returns: copy the slice out
+                ByteBuffer src = data.nioByteBuffer();
+                ByteBuffer copy = ByteBuffer.allocate(src.remaining());
+                copy.put(src).flip();
+                out[byName.get(blockId)] = copy.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+              } catch (java.io.IOException | RuntimeException ex) {
+                failed.compareAndSet(null, ex);
+              } finally {
+                done.countDown();
+              }
+            }
+
+            @Override
+            public void onBlockFetchFailure(String blockId, Throwable t) {
+              failed.compareAndSet(null, t);
+              done.countDown();
+            }
+          }, null);
+    }
+    try {
+      if (!done.await(SparkEnv.get().conf().getTimeAsSeconds("spark.network.timeout", "120s"), java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new IllegalStateException("gradient slices of step " + step + " did not arrive within spark.network.timeout");
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while fetching gradient slices", ex);
+    }
+    if (failed.get() != null) {
+      throw new IllegalStateException("cannot fetch gradient slices of step " + step + ": " + failed.get().getMessage(), failed.get());
+    }
+    return out;
   }
 
   /**
@@ -159,9 +205,10 @@ final class ExecutorReduce {
       int from = sliceStart(n, s, j);
       int len = sliceStart(n, s, j + 1) - from;
       float[] sum = null;
+      FloatBuffer[] slices = fetchAll(run, step, j, locations);
       for (int p = 0; p < s; p++) {
         if (locations[p] == null) continue;
-        FloatBuffer h = fetch(run, step, p, j, locations[p]);
+        FloatBuffer h = slices[p];
         if (h.remaining() != len) throw new IllegalStateException("gradient slice holds " + h.remaining() + " values, expected " + len);
         if (sum == null) {
           sum = new float[len];
