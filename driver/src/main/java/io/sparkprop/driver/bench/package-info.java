@@ -1,2 +1,5 @@
-/** Benchmarks (engine against sgemm, per-step overhead, data generation, the whole suite); they print Markdown tables. */
+/**
+ * Benchmarks (engine against sgemm, per-step overhead, the CLI's real path, data generation,
+ * scale-out of the step over local-cluster executors, the whole suite); they print Markdown tables.
+ */
 package io.sparkprop.driver.bench;
