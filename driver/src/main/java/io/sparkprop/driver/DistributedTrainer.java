@@ -458,24 +458,12 @@ public final class DistributedTrainer {
     @Override
     public byte[] apply(TaskContext ctx, Iterator<RowSource> it) {
       long t0 = System.nanoTime();
-      if (!it.hasNext()) return StepResult.empty(0);
-      RowSource shard = it.next();
-      float[] grad;
-      LossSum s;
-      if (!it.hasNext()) { // one block: this thread computes it
-        if (shard.rows() == 0) return StepResult.empty(System.nanoTime() - t0);
-        grad = ExecutorState.zeroedGradient(spec);
-        s = ExecutorState.shardStep(spec).accumulate(ExecutorState.params(params), shard, plan, epoch, k, grad);
-      } else { // a group of blocks: one thread each, added in block order
-        List<RowSource> shards = new ArrayList<>();
-        shards.add(shard);
-        while (it.hasNext()) shards.add(it.next());
-        float[] p = ExecutorState.params(params);
-        ExecutorState.Group g = ExecutorState.group(spec, shards.size());
-        s = g.accumulate(shards, sh -> (sh.rows() == 0 ? null : (java.util.function.Function<float[], LossSum>)
-            buf -> ExecutorState.shardStep(spec).accumulate(p, sh, plan, epoch, k, buf)));
-        grad = g.sum();
-      }
+      List<RowSource> blocks = new ArrayList<>(1); // one, or a group: one thread each, added in block order
+      while (it.hasNext()) blocks.add(it.next());
+      float[] p = ExecutorState.params(params);
+      ExecutorState.Group g = ExecutorState.group(spec);
+      LossSum s = g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf));
+      float[] grad = g.sum();
       if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0);
       if (slices > 0) {
         String where = ExecutorReduce.store(grad, run, globalStep, ctx.partitionId(), slices);

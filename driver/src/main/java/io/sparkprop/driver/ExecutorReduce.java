@@ -236,42 +236,10 @@ final class ExecutorReduce {
 
   /** Drops a run's slices on the executors that stored them (one task per location, placed there). */
   static void release(SparkContext sc, int run, String[] locations) {
-    List<String> where = new ArrayList<>();
-    for (String l : locations) if (l != null && !where.contains(l)) where.add(l);
-    if (!where.isEmpty()) {
-      try {
-        new DropRDD(sc, run, where.toArray(new String[0])).collect();
-      } catch (RuntimeException e) { // a lost executor took its slices with it
-        org.slf4j.LoggerFactory.getLogger(ExecutorReduce.class).debug("dropping gradient slices of run {}: {}", run, e.getMessage());
-      }
+    List<Seq<String>> where = new ArrayList<>();
+    for (String l : new java.util.LinkedHashSet<>(java.util.Arrays.asList(locations))) {
+      if (l != null) where.add(SparkRdds.seq(List.of(taskLocation(l))));
     }
-    drop(run);
-  }
-
-  private static final class DropRDD extends RDD<Integer> {
-    private static final long serialVersionUID = 1L;
-    private final int run;
-    private final String[] locations;
-
-    DropRDD(SparkContext sc, int run, String[] locations) {
-      super(sc, CachedBlocksRDD.emptyDeps(), ClassTag$.MODULE$.apply(Integer.class));
-      this.run = run;
-      this.locations = locations;
-    }
-
-    @Override
-    public Iterator<Integer> compute(Partition split, TaskContext context) {
-      return SparkRdds.one(drop(run));
-    }
-
-    @Override
-    public Partition[] getPartitions() {
-      return SparkRdds.indexed(locations.length);
-    }
-
-    @Override
-    public Seq<String> getPreferredLocations(Partition split) {
-      return SparkRdds.seq(List.of(taskLocation(locations[split.index()])));
-    }
+    SparkRdds.cleanUp(sc, where, () -> drop(run), "gradient slice of run " + run);
   }
 }

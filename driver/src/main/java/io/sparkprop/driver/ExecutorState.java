@@ -10,22 +10,21 @@ import java.util.List;
 
 /**
  * Per task-thread reuse of the engine's buffers on executors: Spark runs tasks on pooled threads,
- * so one {@link ShardStep} (workspace + member buffer) and one gradient buffer per thread serve
- * every step of a run without allocating (a task's gradient is encoded into its result bytes
- * before the thread takes another task). Rebuilt when a task arrives for another network or block size.
+ * so one {@link ShardStep} (workspace + member buffer) per thread and a task thread's gradient
+ * buffers ({@link Group}) serve every step of a run without allocating (a task's gradient is
+ * encoded into its result bytes before the thread takes another task). Rebuilt when a task
+ * arrives for another network or block size.
  */
 final class ExecutorState {
   private static final class Slot {
     final NetworkSpec network;
     final int blockRows;
     final ShardStep step;
-    final float[] grad;
 
     Slot(TrainingSpec spec) {
       this.network = spec.network();
       this.blockRows = spec.blockRows();
       this.step = new ShardStep(spec);
-      this.grad = new float[spec.network().paramCount()];
     }
   }
 
@@ -88,8 +87,13 @@ final class ExecutorState {
         return t;
       });
 
+  /** What a thread does with one block: add its members' gradient into a zeroed buffer. */
+  interface BlockWork {
+    LossSum accumulate(RowSource block, float[] grad);
+  }
+
   /**
-   * A task's gradient buffers for a group of blocks (one per block, owned by the task's thread,
+   * A task's gradient buffers for its blocks (one per block, owned by the task's thread,
    * not by the pool threads, which other tasks may use as soon as they are done) and the sum of
    * their results in block order.
    */
@@ -103,29 +107,27 @@ final class ExecutorState {
     }
 
     /**
-     * Runs {@code work(block)} for every block, the first on this thread and the rest on pool
-     * threads, each into its own zeroed buffer (a null work: the block is empty); returns the
-     * summed loss, weight and count in block order. The gradient sum (the first non-empty
-     * buffer, then the others added in block order: the driver's {@link OrderedSum} exactly) is
-     * then {@link #sum()}.
+     * Runs {@code work} for every non-empty block, the first on this thread and the rest on pool
+     * threads, each into its own zeroed buffer; returns the summed loss, weight and count in block
+     * order. The gradient sum (the first non-empty buffer, then the others added in block order:
+     * the driver's {@link OrderedSum} exactly) is then {@link #sum()}.
      */
-    LossSum accumulate(List<RowSource> blocks,
-        java.util.function.Function<RowSource, java.util.function.Function<float[], LossSum>> work) {
+    LossSum accumulate(List<RowSource> blocks, BlockWork work) {
       int b = blocks.size();
       if (grads.length < b) grads = java.util.Arrays.copyOf(grads, b);
       LossSum[] sums = new LossSum[b];
       List<java.util.concurrent.Future<LossSum>> futures = new ArrayList<>();
       for (int i = b - 1; i >= 0; i--) { // the others first, then this thread takes block 0
-        java.util.function.Function<float[], LossSum> w = work.apply(blocks.get(i));
-        if (w == null) {
+        RowSource block = blocks.get(i);
+        if (block.rows() == 0) {
           sums[i] = LossSum.ZERO;
           continue;
         }
         if (grads[i] == null || grads[i].length != n) grads[i] = new float[n];
         float[] g = grads[i];
         java.util.Arrays.fill(g, 0f);
-        if (i == 0) sums[0] = w.apply(g);
-        else futures.add(POOL.submit(() -> w.apply(g)));
+        if (i == 0) sums[0] = work.accumulate(block, g);
+        else futures.add(POOL.submit(() -> work.accumulate(block, g)));
       }
       try {
         int f = futures.size() - 1; // submitted from the last block down
@@ -169,8 +171,8 @@ final class ExecutorState {
 
   private static final ThreadLocal<Group> GROUP = new ThreadLocal<>();
 
-  /** This task thread's group buffers for the spec's network. */
-  static Group group(TrainingSpec spec, int blocks) {
+  /** This task thread's gradient buffers for the spec's network. */
+  static Group group(TrainingSpec spec) {
     Group g = GROUP.get();
     int n = spec.network().paramCount();
     if (g == null || g.n != n) {
@@ -182,13 +184,6 @@ final class ExecutorState {
 
   static ShardStep shardStep(TrainingSpec spec) {
     return slot(spec).step;
-  }
-
-  /** This thread's gradient buffer for the spec's network, zeroed. */
-  static float[] zeroedGradient(TrainingSpec spec) {
-    float[] g = slot(spec).grad;
-    java.util.Arrays.fill(g, 0f);
-    return g;
   }
 
   private static Slot slot(TrainingSpec spec) {

@@ -1,6 +1,8 @@
 package io.sparkprop.driver;
 
 import io.sparkprop.trainer.data.RowSource;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.Partition;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -109,42 +111,8 @@ final class LocalFilesRDD extends RDD<RowSource> {
    * driver's own (local mode). An executor that is gone took its files with it.
    */
   static void deleteFiles(RDD<PackedFile> handles, String key) {
-    try {
-      new DeleteRDD(handles, key).collect();
-    } catch (RuntimeException e) { // the context is stopping, an executor was lost: they delete their directories
-      org.slf4j.LoggerFactory.getLogger(LocalFilesRDD.class).warn("could not delete every packed file of {}: {}", key,
-          e.getMessage());
-    }
-    LocalPackedFiles.delete(key);
-  }
-
-  /** One task per partition of the handles, placed where they are cached, deleting a data set's files. */
-  private static final class DeleteRDD extends RDD<Integer> {
-    private static final long serialVersionUID = 1L;
-    private final String key;
-    private final int partitions;
-    private final transient RDD<PackedFile> handles;
-
-    DeleteRDD(RDD<PackedFile> handles, String key) {
-      super(handles.context(), CachedBlocksRDD.emptyDeps(), ClassTag$.MODULE$.apply(Integer.class));
-      this.handles = handles;
-      this.key = key;
-      this.partitions = handles.getNumPartitions();
-    }
-
-    @Override
-    public Iterator<Integer> compute(Partition split, TaskContext context) {
-      return SparkRdds.one(LocalPackedFiles.delete(key));
-    }
-
-    @Override
-    public Partition[] getPartitions() {
-      return SparkRdds.indexed(partitions);
-    }
-
-    @Override
-    public Seq<String> getPreferredLocations(Partition split) {
-      return SparkRdds.cacheLocations(handles, split.index());
-    }
+    List<Seq<String>> where = new ArrayList<>();
+    for (int p = 0; p < handles.getNumPartitions(); p++) where.add(SparkRdds.cacheLocations(handles, p));
+    SparkRdds.cleanUp(handles.context(), where, () -> LocalPackedFiles.delete(key), "packed file of " + key);
   }
 }

@@ -47,8 +47,8 @@ final class LocalPackedFiles {
     try {
       f = env.blockManager().diskBlockManager().createTempLocalBlock()._2();
     } catch (RuntimeException e) {
-      return failed(key, exec, d, tw, "cannot create a file in the executor's local directories ("
-          + String.join(", ", env.conf().get("spark.local.dir", System.getProperty("java.io.tmpdir"))) + "): " + e.getMessage());
+      return failed(exec, d, tw, "cannot create a file in the executor's local directories ("
+          + env.conf().get("spark.local.dir", System.getProperty("java.io.tmpdir")) + "): " + e.getMessage());
     }
     Path p = f.toPath();
     FILES.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(p);
@@ -58,7 +58,7 @@ final class LocalPackedFiles {
         long need = e.rows() * MappedExamples.recordBytes(d, tw) + reserve;
         long free = f.getParentFile().getUsableSpace();
         if (free < need) {
-          return failed(key, exec, d, tw, "the local disk of executor " + exec + " (" + f.getParentFile().getParent()
+          return failed(exec, d, tw, "the local disk of executor " + exec + " (" + f.getParentFile().getParent()
               + ") has " + mb(free) + " MB free after " + mb(w.bytes()) + " MB of partition " + partition
               + " (" + mb(reserve) + " MB are kept free: training.disk-reserve-mb); give executors larger local disks (spark.local.dir), add executors, or use training.data-placement = memory with more executor memory");
         }
@@ -66,15 +66,15 @@ final class LocalPackedFiles {
       }
       w.close();
       LOG.info("packed partition {} to {}: {} rows, {} MB", partition, p, w.rows(), mb(w.bytes()));
-      return new PackedFile(key, p.toString(), exec, w.rows(), d, tw, w.weighted(), null);
+      return new PackedFile(p.toString(), exec, w.rows(), d, tw, w.weighted(), null);
     } catch (IOException e) {
-      return failed(key, exec, d, tw, "cannot write packed partition " + partition + " to " + p + " on executor " + exec
+      return failed(exec, d, tw, "cannot write packed partition " + partition + " to " + p + " on executor " + exec
           + ": " + e.getMessage() + "; check the executors' local disks (spark.local.dir)");
     }
   }
 
-  private static PackedFile failed(String key, String exec, int d, int tw, String why) {
-    return new PackedFile(key, null, exec, 0, d, tw, false, why);
+  private static PackedFile failed(String exec, int d, int tw, String why) {
+    return new PackedFile(null, exec, 0, d, tw, false, why);
   }
 
   private static String mb(long bytes) {

@@ -10,7 +10,6 @@ import java.io.Serializable;
  */
 final class PackedFile implements Serializable {
   private static final long serialVersionUID = 1L;
-  private final String key;
   private final String path;
   private final String executorId;
   private final int rows;
@@ -20,13 +19,11 @@ final class PackedFile implements Serializable {
   private final String problem;
 
   /**
-   * @param key the packed data set's key (every file of one set shares it, for deletion)
    * @param path the file, in one of the executor's Spark-managed local directories (null on a problem)
    * @param problem why the partition could not be packed (a full disk, an unwritable directory), or null
    */
-  PackedFile(String key, String path, String executorId, int rows, int features, int targetWidth, boolean weighted,
+  PackedFile(String path, String executorId, int rows, int features, int targetWidth, boolean weighted,
       String problem) {
-    this.key = key;
     this.path = path;
     this.executorId = executorId;
     this.rows = rows;
@@ -36,7 +33,6 @@ final class PackedFile implements Serializable {
     this.problem = problem;
   }
 
-  String key() { return key; }
   String path() { return path; }
   String executorId() { return executorId; }
   int rows() { return rows; }

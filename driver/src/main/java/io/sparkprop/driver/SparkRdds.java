@@ -60,6 +60,57 @@ final class SparkRdds {
     return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
   }
 
+  /** A cleanup that runs on an executor: returns how many things it removed. */
+  interface Cleanup extends java.io.Serializable {
+    int run();
+  }
+
+  /**
+   * Runs {@code cleanup} once per entry of {@code where}, each task preferring that entry's
+   * locations (the executors holding what is to be removed), and then in the driver's own JVM
+   * (local mode). A failed job (an executor lost, the context stopping) is logged: executors that
+   * are gone took their files and blocks with them.
+   */
+  static void cleanUp(org.apache.spark.SparkContext sc, List<Seq<String>> where, Cleanup cleanup, String what) {
+    if (!where.isEmpty()) {
+      try {
+        new CleanupRDD(sc, where, cleanup).collect();
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(SparkRdds.class).warn("could not remove every {}: {}", what, e.getMessage());
+      }
+    }
+    cleanup.run();
+  }
+
+  private static final class CleanupRDD extends RDD<Integer> {
+    private static final long serialVersionUID = 1L;
+    private final Cleanup cleanup;
+    private final int tasks;
+    private final transient List<Seq<String>> where;
+
+    CleanupRDD(org.apache.spark.SparkContext sc, List<Seq<String>> where, Cleanup cleanup) {
+      super(sc, CachedBlocksRDD.emptyDeps(), scala.reflect.ClassTag$.MODULE$.apply(Integer.class));
+      this.where = where;
+      this.tasks = where.size();
+      this.cleanup = cleanup;
+    }
+
+    @Override
+    public Iterator<Integer> compute(Partition split, org.apache.spark.TaskContext context) {
+      return one(cleanup.run());
+    }
+
+    @Override
+    public Partition[] getPartitions() {
+      return indexed(tasks);
+    }
+
+    @Override
+    public Seq<String> getPreferredLocations(Partition split) {
+      return where.get(split.index());
+    }
+  }
+
   /** An iterator over one value (a partition's only element). */
   static <T> Iterator<T> one(T value) {
     return scala.jdk.javaapi.CollectionConverters.asScala(List.of(value).iterator());

@@ -37,11 +37,15 @@ class ExecutorReduceTest {
     return t.params();
   }
 
+  private static PackedData blobs(JavaSparkContext sc, int rows, int partitions, boolean weighted) {
+    return PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(rows, 10, 4, weighted, 5), partitions, "blobs"), NET,
+        StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
+  }
+
   @Test
   void reduceScatterGivesBitwiseTheDriversSum() {
     JavaSparkContext sc = SparkTestContext.get();
-    PackedData data = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(700, 10, 4, true, 5), 5, "blobs"), NET,
-        StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
+    PackedData data = blobs(sc, 700, 5, true);
     try {
       for (int batch : new int[] {64, 3}) { // batch 3: most partitions hold no member of a batch
         float[] driver = train(sc, data, DistributedTrainer.Reduce.DRIVER, batch);
@@ -56,8 +60,7 @@ class ExecutorReduceTest {
   @Test
   void autoKeepsTheDriversSumInLocalMode() {
     JavaSparkContext sc = SparkTestContext.get();
-    PackedData data = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(200, 10, 4, false, 5), 2, "blobs"), NET,
-        StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
+    PackedData data = blobs(sc, 200, 2, false);
     try {
       TrainingSpec spec = new TrainingSpec(NET, Init.of(Init.Kind.HE_NORMAL), Optimizer.adam(0.01), 32, false, 9, 16);
       assertFalse(new DistributedTrainer(sc, spec, data, "auto").reducesOnExecutors());

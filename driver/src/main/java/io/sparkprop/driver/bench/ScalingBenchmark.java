@@ -13,7 +13,6 @@ import io.sparkprop.trainer.nn.Init;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import io.sparkprop.trainer.optim.Optimizer;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -185,12 +184,5 @@ public final class ScalingBenchmark {
     double[] s = a.clone();
     Arrays.sort(s);
     return s[s.length / 2];
-  }
-
-  /** For a table of predictions: the cases' parameter counts. */
-  static List<Integer> paramCounts() {
-    List<Integer> l = new ArrayList<>();
-    for (Case c : CASES) l.add(NetworkSpec.of(c.layers(), Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY).paramCount());
-    return l;
   }
 }

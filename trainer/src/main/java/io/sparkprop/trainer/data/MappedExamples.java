@@ -103,8 +103,7 @@ public final class MappedExamples implements RowSource {
   @Override
   public void gather(int[] idx, int start, int m, float[] x, float[] y, float[] w) {
     for (int r = 0; r < m; r++) {
-      int src = idx[start + r];
-      if (src < 0 || src >= rows) throw new IndexOutOfBoundsException("row " + src + " outside [0, " + rows + ")");
+      int src = idx[start + r]; // out of range: the segment array or the buffer throws
       FloatBuffer seg = segments[src / rowsPerSegment];
       int base = (src % rowsPerSegment) * recordFloats;
       seg.get(base, x, r * features, features);
