@@ -53,7 +53,7 @@ public final class DistributedTrainer {
   private final PackedData data;
   private final BatchPlan plan;
   private final float[] params;
-  private final OptimizerState state;
+  private OptimizerState state; // replaced by a chunk's result (FusedSteps), else mutated by each step
   private final String runName;
   private final String jobGroup;
   private final float[] gradSum; // the driver's gradient sum, reused by every step
@@ -64,6 +64,7 @@ public final class DistributedTrainer {
   private Boolean onExecutors; // the resolved choice, at the first step
   private final int reduceRun = java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 30);
   private String[] lastLocations; // where the last reduced step left its slices
+  private int stepsPerJob; // 0: auto
 
   /**
    * Who adds the partitions' gradients. DRIVER: each task ships its gradient to the driver, which
@@ -143,6 +144,23 @@ public final class DistributedTrainer {
     return onExecutors;
   }
 
+  /**
+   * Sets how many steps one Spark job may run when one task computes the whole global batch
+   * ({@link FusedSteps}): 0 (the default) up to the rest of the epoch, 1 one job per step, K up
+   * to K. With more than one task per step every step is one job whatever this says. The weights
+   * are bitwise the same for every value.
+   */
+  public DistributedTrainer stepsPerJob(int k) {
+    if (k < 0) throw new IllegalArgumentException("steps per job must be >= 0 (0: auto), got " + k);
+    this.stepsPerJob = k;
+    return this;
+  }
+
+  /** Whether {@link #fit} runs several steps per Spark job: one task holds the whole batch and steps per job is not 1. */
+  public boolean fusesSteps() {
+    return stepsPerJob != 1 && data.partitions() == 1;
+  }
+
   public BatchPlan plan() { return plan; }
   public String jobGroup() { return jobGroup; }
   /** Steps taken so far (the next step's global index). */
@@ -204,6 +222,74 @@ public final class DistributedTrainer {
     long t2 = System.nanoTime();
     lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
     return new LossSum(sum.loss(), sum.weight(), sum.count());
+  }
+
+  /**
+   * Steps of the next chunk: up to {@code left} (the rest of the epoch) or {@link #stepsPerJob},
+   * ending early after the first step at which {@code hook} would save, so checkpoints fall on
+   * the steps they fall on with one job per step.
+   */
+  private int chunkLength(long left, CheckpointHook hook) {
+    int cap = (int) Math.min(left, stepsPerJob == 0 ? Integer.MAX_VALUE : stepsPerJob);
+    for (int j = 1; j < cap && hook != null; j++) {
+      if (hook.due(state.step() + j, false)) return j;
+    }
+    return cap;
+  }
+
+  /** What one job of several steps did: the steps' sums and timings, and the divergence that ended it early, if any. */
+  private record Chunk(long firstStep, LossSum[] sums, StepStats[] stats, DivergenceException failure) {}
+
+  /**
+   * Runs {@code n} steps (inside the current epoch) as one Spark job ({@link FusedSteps}) and
+   * takes over the parameters and optimizer state it ends with. A step whose loss, gradient or
+   * new parameters are not finite ends the chunk; its {@link DivergenceException} is returned with
+   * the steps before it, the state left as {@link #step()} leaves it.
+   */
+  private Chunk chunk(int n) {
+    long t = state.step();
+    int spe = plan.stepsPerEpoch();
+    long t0 = System.nanoTime();
+    sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
+    sc.setJobDescription(runName + ": epoch " + t / spe + " steps " + t % spe + "-" + (t % spe + n - 1) + " (global steps "
+        + t + "-" + (t + n - 1) + ", one task)");
+    Broadcast<byte[]> bc = sc.sc().broadcast(FusedSteps.encodeState(params, state), PARAMS_TAG);
+    byte[][] out = new byte[1][];
+    try {
+      sc.sc().runJob(data.blocks(), new FusedSteps(bc, spec, plan, n), stepPartitions, new AbstractFunction2<Object, byte[], BoxedUnit>() {
+        @Override
+        public BoxedUnit apply(Object part, byte[] b) {
+          out[0] = b;
+          return BoxedUnit.UNIT;
+        }
+      }, STEP_TAG);
+    } finally {
+      bc.destroy();
+    }
+    FusedSteps.Result r = new FusedSteps.Result(out[0], params.length, state.slotLength());
+    System.arraycopy(r.params, 0, params, 0, params.length);
+    state = r.state;
+    int done = r.sums.length;
+    int clean = r.kind == FusedSteps.PARAMETER ? done - 1 : done; // the step that broke the parameters is not reported
+    long work = 0;
+    for (int j = 0; j < done; j++) work += r.gradNanos[j] + r.updateNanos[j];
+    long share = Math.max(0, System.nanoTime() - t0 - work) / Math.max(1, done);
+    StepStats[] stats = new StepStats[clean];
+    for (int j = 0; j < clean; j++) {
+      long step = share + r.gradNanos[j] + r.updateNanos[j];
+      stats[j] = new StepStats(step, step, r.gradNanos[j], r.updateNanos[j]);
+    }
+    if (clean > 0) lastStats = stats[clean - 1];
+    DivergenceException failure = switch (r.kind) {
+      case FusedSteps.LOSS -> new DivergenceException(t + done, "the batch loss is " + r.value + " (the parameters are still those of step "
+          + (t + done) + ")");
+      case FusedSteps.GRADIENT -> new DivergenceException(t + done, "gradient entry " + r.index + " is " + (float) r.value
+          + " (the parameters are still those of step " + (t + done) + ")");
+      case FusedSteps.PARAMETER -> new DivergenceException(t + done - 1, "parameter " + r.index + " became " + (float) r.value
+          + " after the update");
+      default -> null;
+    };
+    return new Chunk(t, java.util.Arrays.copyOf(r.sums, clean), stats, failure);
   }
 
   /** The second job of a reduced step: the summed slices, into the driver's gradient buffer. */
@@ -383,11 +469,23 @@ public final class DistributedTrainer {
     for (int e = Math.toIntExact(state.step() / spe); !stoppedEarly && e < end; e++) {
       long t0 = System.nanoTime();
       long left = spe - state.step() % spe;
-      for (long i = 0; i < left; i++) {
-        LossSum one = step();
-        s = s.plus(one);
-        if (steps != null) steps.step(state.step(), e, one, lastStats);
-        if (hook != null && i < left - 1 && hook.due(state.step(), false)) {
+      boolean fused = fusesSteps();
+      for (long i = 0; i < left; ) {
+        int n = fused ? chunkLength(left - i, hook) : 1;
+        if (n == 1) {
+          LossSum one = step();
+          s = s.plus(one);
+          if (steps != null) steps.step(state.step(), e, one, lastStats);
+        } else {
+          Chunk c = chunk(n);
+          for (int j = 0; j < c.sums.length; j++) {
+            s = s.plus(c.sums[j]);
+            if (steps != null) steps.step(c.firstStep + j + 1, e, c.sums[j], c.stats[j]);
+          }
+          if (c.failure != null) throw c.failure;
+        }
+        i += n;
+        if (hook != null && i < left && hook.due(state.step(), false)) {
           hook.save(snapshot(start, best, bestParams, bestEpoch, sinceBest, false, s, history));
         }
       }

@@ -266,7 +266,8 @@ final class TrainingJob {
     try {
       while (true) {
         TrainingSpec s = spec.withOptimizer(spec.optimizer().withLearningRate(spec.optimizer().learningRate() * state.lrScale()));
-        trainer = new DistributedTrainer(sc, s, trainData, runName, state.params(), state.optimizer()).reduce(cfg.gradientReduce());
+        trainer = new DistributedTrainer(sc, s, trainData, runName, state.params(), state.optimizer()).reduce(cfg.gradientReduce())
+            .stepsPerJob(cfg.integer("training.steps-per-job", 0, 1 << 30));
         try {
           result = trainer.fit(options, output::epoch, output::step, state, checkpointer);
           break;

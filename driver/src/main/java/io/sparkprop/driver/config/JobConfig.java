@@ -355,6 +355,7 @@ public final class JobConfig {
     diskReserve();
     gradientReduce();
     integer("training.threads-per-task", 0, 4096);
+    integer("training.steps-per-job", 0, 1 << 30);
     String labelType = string("data.label-type");
     if (!labelType.equals("numeric") && !labelType.equals("string")) {
       throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
@@ -445,7 +446,7 @@ public final class JobConfig {
   /** Keys that may change between a run and its resumption: they do not change what is computed. */
   static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "training.epochs", "training.partitions", "data.test",
       "training.storage-level", "training.data-placement", "training.disk-reserve-mb", "training.gradient-reduce",
-      "training.threads-per-task", "training.on-divergence", "training.max-rollbacks");
+      "training.threads-per-task", "training.steps-per-job", "training.on-divergence", "training.max-rollbacks");
 
   /**
    * Every set key that defines the run's arithmetic (all but {@link #RESUMABLE_KEYS}, output.*

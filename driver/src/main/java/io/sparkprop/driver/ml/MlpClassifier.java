@@ -67,6 +67,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public Param<String> storageLevel() { return tp.storageLevel; }
   public Param<String> dataPlacement() { return tp.dataPlacement; }
   public Param<String> gradientReduce() { return tp.gradientReduce; }
+  public IntParam stepsPerJob() { return tp.stepsPerJob; }
 
   public MlpClassifier setLayers(int[] v) { return (MlpClassifier) set(tp.layers, v); }
   public MlpClassifier setActivation(String v) { return (MlpClassifier) set(tp.activation, v); }
@@ -87,6 +88,7 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public MlpClassifier setStorageLevel(String v) { return (MlpClassifier) set(tp.storageLevel, v); }
   public MlpClassifier setDataPlacement(String v) { return (MlpClassifier) set(tp.dataPlacement, v); }
   public MlpClassifier setGradientReduce(String v) { return (MlpClassifier) set(tp.gradientReduce, v); }
+  public MlpClassifier setStepsPerJob(int v) { return (MlpClassifier) set(tp.stepsPerJob, v); }
   /** MLlib's name for the learning rate. */
   public MlpClassifier setStepSize(double v) { return setLearningRate(v); }
 

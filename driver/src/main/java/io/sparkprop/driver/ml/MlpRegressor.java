@@ -66,6 +66,7 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public Param<String> storageLevel() { return tp.storageLevel; }
   public Param<String> dataPlacement() { return tp.dataPlacement; }
   public Param<String> gradientReduce() { return tp.gradientReduce; }
+  public IntParam stepsPerJob() { return tp.stepsPerJob; }
 
   public MlpRegressor setLayers(int[] v) { return (MlpRegressor) set(tp.layers, v); }
   public MlpRegressor setActivation(String v) { return (MlpRegressor) set(tp.activation, v); }
@@ -86,6 +87,7 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public MlpRegressor setStorageLevel(String v) { return (MlpRegressor) set(tp.storageLevel, v); }
   public MlpRegressor setDataPlacement(String v) { return (MlpRegressor) set(tp.dataPlacement, v); }
   public MlpRegressor setGradientReduce(String v) { return (MlpRegressor) set(tp.gradientReduce, v); }
+  public MlpRegressor setStepsPerJob(int v) { return (MlpRegressor) set(tp.stepsPerJob, v); }
   /** MLlib's name for the learning rate. */
   public MlpRegressor setStepSize(double v) { return setLearningRate(v); }
 

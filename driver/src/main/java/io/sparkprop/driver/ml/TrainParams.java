@@ -49,6 +49,7 @@ final class TrainParams {
   final Param<String> storageLevel;
   final Param<String> dataPlacement;
   final Param<String> gradientReduce;
+  final IntParam stepsPerJob;
 
   TrainParams(Params owner) {
     String uid = owner.uid();
@@ -82,6 +83,8 @@ final class TrainParams {
     gradientReduce = new Param<>(uid, "gradientReduce", "who adds the partitions' gradients: driver, executors (a reduce-scatter "
         + "through the block managers; the driver takes in one gradient per step) or auto",
         (String s) -> valid(() -> io.sparkprop.driver.DistributedTrainer.Reduce.parse(s)));
+    stepsPerJob = new IntParam(uid, "stepsPerJob", "when one task computes the whole batch (local mode), steps run by one Spark job: "
+        + "0 up to an epoch, 1 one job per step, K up to K (the same weights either way)", ParamValidators.gtEq(0));
   }
 
   private static boolean valid(Runnable parse) {
@@ -112,6 +115,7 @@ final class TrainParams {
     p.setDefault(storageLevel, "MEMORY_AND_DISK");
     p.setDefault(dataPlacement, "auto");
     p.setDefault(gradientReduce, "auto");
+    p.setDefault(stepsPerJob, 0);
   }
 
   NetworkSpec network(Params p, Head head, int features, int outputs) {
@@ -180,7 +184,8 @@ final class TrainParams {
           ((Long) p.getOrDefault(seed)), ((Integer) p.getOrDefault(blockRows)));
       budget.checkStepFits(spec);
       DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid())
-          .reduce(io.sparkprop.driver.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)));
+          .reduce(io.sparkprop.driver.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)))
+          .stepsPerJob((Integer) p.getOrDefault(stepsPerJob));
       return t.fit(new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))), null);
     } finally {
       packed.unpersist();

@@ -1,0 +1,170 @@
+package io.sparkprop.driver;
+
+import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.batch.BatchPlan;
+import io.sparkprop.trainer.data.RowSource;
+import io.sparkprop.trainer.nn.LossSum;
+import io.sparkprop.trainer.optim.OptimizerState;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import scala.collection.Iterator;
+import scala.runtime.AbstractFunction2;
+
+/**
+ * Several consecutive steps in one Spark job, for the case where one task computes the whole
+ * global batch (local mode's default layout, or one executor running one task): there is then
+ * nothing to add across tasks, so the task applies the optimizer itself after each step, with the
+ * driver's code ({@code Optimizer.stepFromSum}) on the driver's numbers (the same gradient sum,
+ * the same double loss and weight), and returns the parameters, optimizer state and per-step sums
+ * at the end of the chunk. The weights are bitwise those of one job per step; what goes is one
+ * Spark job's scheduling, task launch, broadcast and result round trip per step.
+ *
+ * <p>Wire form of the task's result, little-endian: steps done (int), then per step loss and
+ * weight (double), count, gradient and update nanoseconds (long); the divergence (int kind: -1
+ * none, 0 loss, 1 gradient entry, 2 parameter; int index; double value); the optimizer's step and
+ * prior steps (long), then the parameters and the optimizer slots (float32). The state is that
+ * before a step whose loss or gradient was not finite, and after the update that made a
+ * parameter non-finite: where the per-step loop leaves it.
+ */
+final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource>, byte[]> implements Serializable {
+  private static final long serialVersionUID = 1L;
+  static final int NONE = -1;
+  static final int LOSS = 0;
+  static final int GRADIENT = 1;
+  static final int PARAMETER = 2;
+
+  private final Broadcast<byte[]> start;
+  private final TrainingSpec spec;
+  private final BatchPlan plan;
+  private final int steps;
+
+  /**
+   * @param start the parameters and optimizer state to start from ({@link #encodeState})
+   * @param steps how many steps to run, all inside one epoch
+   */
+  FusedSteps(Broadcast<byte[]> start, TrainingSpec spec, BatchPlan plan, int steps) {
+    this.start = start;
+    this.spec = spec;
+    this.plan = plan;
+    this.steps = steps;
+  }
+
+  /** Parameters and optimizer state as one byte array: step, prior steps, parameter and slot counts, floats. */
+  static byte[] encodeState(float[] params, OptimizerState state) {
+    float[] slots = state.snapshot();
+    ByteBuffer b = ByteBuffer.allocate(8 + 8 + 4 + 4 + 4 * (params.length + slots.length)).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(state.step()).putLong(state.priorSteps()).putInt(params.length).putInt(slots.length);
+    b.asFloatBuffer().put(params).put(slots);
+    return b.array();
+  }
+
+  @Override
+  public byte[] apply(TaskContext ctx, Iterator<RowSource> it) {
+    List<RowSource> blocks = new ArrayList<>(1);
+    while (it.hasNext()) blocks.add(it.next());
+    ByteBuffer in = ByteBuffer.wrap(start.value()).order(ByteOrder.LITTLE_ENDIAN);
+    long step = in.getLong();
+    long prior = in.getLong();
+    float[] params = new float[in.getInt()];
+    float[] slots = new float[in.getInt()];
+    in.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params).get(slots);
+    OptimizerState state = OptimizerState.restore(step, slots, prior);
+    int spe = plan.stepsPerEpoch();
+    int epoch = Math.toIntExact(step / spe);
+    int k0 = (int) (step % spe);
+    if (k0 + steps > spe) throw new IllegalStateException("a chunk of " + steps + " steps from step " + k0 + " crosses the epoch's end (" + spe + ")");
+    ExecutorState.Group group = ExecutorState.group(spec);
+    float[] zero = null;
+    ByteBuffer sums = ByteBuffer.allocate(steps * (8 * 5)).order(ByteOrder.LITTLE_ENDIAN);
+    int done = 0;
+    int kind = NONE;
+    int index = -1;
+    double value = 0;
+    for (; done < steps; done++) {
+      if (ctx != null) ctx.killTaskIfInterrupted(); // a cancelled run stops between steps
+      int k = k0 + done;
+      long t0 = System.nanoTime();
+      LossSum s = group.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(params, block, plan, epoch, k, buf));
+      float[] g = group.sum();
+      if (g == null) { // no member of the batch: the driver's zero gradient and weight 0
+        if (zero == null) zero = new float[params.length];
+        g = zero;
+      }
+      long t1 = System.nanoTime();
+      double loss = 0.0 + s.loss(); // as the driver's OrderedSum adds it
+      double weight = 0.0 + s.weight();
+      if (!Double.isFinite(loss)) {
+        kind = LOSS;
+        value = loss;
+        break;
+      }
+      int bad = DistributedTrainer.firstNonFinite(g);
+      if (bad >= 0) {
+        kind = GRADIENT;
+        index = bad;
+        value = g[bad];
+        break;
+      }
+      spec.optimizer().stepFromSum(params, g, weight, state);
+      long t2 = System.nanoTime();
+      sums.putDouble(loss).putDouble(weight).putLong(s.count()).putLong(t1 - t0).putLong(t2 - t1);
+      bad = DistributedTrainer.firstNonFinite(params);
+      if (bad >= 0) {
+        done++;
+        kind = PARAMETER;
+        index = bad;
+        value = params[bad];
+        break;
+      }
+    }
+    float[] outSlots = state.snapshot();
+    ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16 + 4 * (params.length + outSlots.length)).order(ByteOrder.LITTLE_ENDIAN);
+    out.putInt(done).put(sums.array(), 0, done * 40).putInt(kind).putInt(index).putDouble(value);
+    out.putLong(state.step()).putLong(state.priorSteps());
+    out.asFloatBuffer().put(params).put(outSlots);
+    return out.array();
+  }
+
+  /** A decoded chunk result. */
+  static final class Result {
+    final LossSum[] sums;
+    final long[] gradNanos;
+    final long[] updateNanos;
+    final int kind;
+    final int index;
+    final double value;
+    final float[] params;
+    final OptimizerState state;
+
+    Result(byte[] bytes, int paramCount, int slotCount) {
+      ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      int done = b.getInt();
+      sums = new LossSum[done];
+      gradNanos = new long[done];
+      updateNanos = new long[done];
+      for (int i = 0; i < done; i++) {
+        sums[i] = new LossSum(b.getDouble(), b.getDouble(), b.getLong());
+        gradNanos[i] = b.getLong();
+        updateNanos[i] = b.getLong();
+      }
+      kind = b.getInt();
+      index = b.getInt();
+      value = b.getDouble();
+      long step = b.getLong();
+      long prior = b.getLong();
+      params = new float[paramCount];
+      float[] slots = new float[slotCount];
+      java.nio.FloatBuffer f = b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      if (f.remaining() != paramCount + slotCount) {
+        throw new IllegalStateException("a chunk returned " + f.remaining() + " values, expected " + (paramCount + slotCount));
+      }
+      f.get(params).get(slots);
+      state = OptimizerState.restore(step, slots, prior);
+    }
+  }
+}
