@@ -7,6 +7,7 @@ import io.sparkprop.driver.DistributedTrainer;
 import io.sparkprop.driver.EpochReport;
 import io.sparkprop.driver.FitOptions;
 import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.Placement;
 import io.sparkprop.driver.config.JobConfig;
 import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.data.Examples;
@@ -123,10 +124,12 @@ public final class BenchmarkSuite {
     section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
     List<Curve> curves = timeToAccuracy(spark, sc, quick);
     md.append("Training time excludes JVM start, data loading and the per-epoch test evaluation. The \"fresh JVM\" row is the first\n")
-        .append("run after start (what `bin/sparkprop` users see: Spark's job path is cold: in 2026-11-29's run ~20 ms of overhead per step in the first epoch against ~9 ms later); then 1000\n")
+        .append("run after start (what `bin/sparkprop` users see: the JIT compiles Spark's and the engine's code during the first epochs); then 1000\n")
         .append("empty jobs warm the JVM and every other row, MLlib's included, runs warm; the targets are judged on the warm rows.\n")
         .append("Sparkprop rows run the shipped\n")
-        .append("`conf/fashion-mnist.conf` (ReLU, Adam, batch 1024) and the same with sigmoid hidden layers (MLlib's only choice);\n")
+        .append("`conf/fashion-mnist.conf` (ReLU, Adam, batch 1024) and the same with sigmoid hidden layers (MLlib's only choice),\n")
+        .append("packed as the CLI packs them (in `local[2]` one task of both blocks per step, so `fit` runs an epoch's steps per Spark job,\n")
+        .append("`training.steps-per-job = 0`), and once with one job per step (`steps-per-job = 1`, what a step with several tasks pays);\n")
         .append("MLlib runs `MultilayerPerceptronClassifier` (L-BFGS, its default, block size 128) once per iteration budget, each from scratch.\n\n")
         .append("Accuracy is sampled at the end of every Sparkprop epoch and of every MLlib run, so a time to accuracy is the bracket\n")
         .append("between the last sample below it and the first at or above it.\n\n")
@@ -319,8 +322,10 @@ public final class BenchmarkSuite {
     JobConfig cfg = JobConfig.load(new File("conf/fashion-mnist.conf"), List.of());
     ExampleSet trainSet = FashionMnist.train(sc, FashionMnist.DEFAULT_DIR, 2);
     ExampleSet testSet = FashionMnist.test(sc, FashionMnist.DEFAULT_DIR, 2);
-    PackedData train = PackedData.pack(trainSet, cfg.network(), StorageLevel.MEMORY_AND_DISK());
-    PackedData test = PackedData.pack(testSet, cfg.network(), StorageLevel.MEMORY_AND_DISK());
+    // packed as the CLI packs them: in local mode one task of all blocks, so fit runs an epoch per job
+    int threads = PackedData.autoThreadsPerTask(sc.sc());
+    PackedData train = PackedData.pack(trainSet, cfg.network(), StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY, 64L << 20, threads);
+    PackedData test = PackedData.pack(testSet, cfg.network(), StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY, 64L << 20, threads);
     int epochs = cfg.integer("training.epochs", 1, 1000);
     // What a user of bin/sparkprop sees: the first run in a fresh JVM, whose Spark job path is cold.
     curves.add(sparkprop(sc, cfg, train, test, "Sparkprop, shipped config, fresh JVM (first 600 jobs)"));
@@ -333,6 +338,8 @@ public final class BenchmarkSuite {
     JobConfig sig = cfg.with("model.activation", "sigmoid").with("model.init", "xavier-normal").with("optimizer.learning-rate", "0.004")
         .with("training.epochs", Integer.toString(epochs));
     curves.add(1, sparkprop(sc, sig, train, test, "Sparkprop, sigmoid hidden layers"));
+    curves.add(2, sparkprop(sc, cfg.with("training.steps-per-job", "1"), train, test,
+        "Sparkprop, shipped config, one Spark job per step (steps-per-job = 1)"));
     train.unpersist();
     test.unpersist();
 
@@ -397,7 +404,7 @@ public final class BenchmarkSuite {
   static Curve sparkprop(JavaSparkContext sc, JobConfig cfg, PackedData train, PackedData test, String name) {
     int batch = cfg.integer("training.batch-size", 1, Integer.MAX_VALUE);
     TrainingSpec spec = cfg.trainingSpec((train.rows() + batch - 1) / batch);
-    DistributedTrainer t = new DistributedTrainer(sc, spec, train, name);
+    DistributedTrainer t = new DistributedTrainer(sc, spec, train, name).stepsPerJob(cfg.integer("training.steps-per-job", 0, 1 << 30));
     List<Point> points = new ArrayList<>();
     double[] total = {0};
     t.fit(new FitOptions(cfg.integer("training.epochs", 1, 1000), test, 1, 0), (EpochReport r) -> {

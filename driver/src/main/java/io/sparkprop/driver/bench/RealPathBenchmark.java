@@ -45,7 +45,7 @@ public final class RealPathBenchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
-      child(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]));
+      child(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
       return;
     }
     int epochs = 10;
@@ -67,11 +67,15 @@ public final class RealPathBenchmark {
         .append(epochs).append(" epochs of `conf/fashion-mnist.conf` (784-256-128-10, Adam, batch 1024, 2 partitions, local[2]) on the ")
         .append("source's copy of Fashion-MNIST (generated: teacher-network rows, 60k x 784), `output.step-metrics = true`; ")
         .append("then 300 empty jobs (`parallelize(2 items, 2 partitions).count()`) in the same JVM. ms are medians over the epoch's 59 steps.\n\n")
+        .append("First with `training.steps-per-job = 1`, one Spark job per step, the path of every step that has more than one task ")
+        .append("(a cluster), whose cost over Spark's empty job is what this table is about:\n\n")
         .append("| source | epoch | step ms | slowest task ms | step - task ms | empty job ms (same JVM, after) | over empty job ms |\n")
         .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     StringBuilder summary = new StringBuilder();
+    Map<String, JsonNode> perStep = new java.util.HashMap<>();
     for (String source : SOURCES) {
-      JsonNode r = launch(source, data, work.resolve("runs"), epochs);
+      JsonNode r = launch(source, data, work.resolve("runs"), epochs, 1);
+      perStep.put(source, r);
       double empty = r.path("emptyJobMs").asDouble();
       double later;
       double firstDiff = Double.NaN;
@@ -95,17 +99,45 @@ public final class RealPathBenchmark {
         .append("| source | epoch 1 step - task ms | epochs 2+ step - task ms | empty job ms | epochs 2+ over empty job ms | epoch 1 / later | whole job s (load, train, evaluate) | final validation accuracy (t10k) |\n")
         .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n").append(summary)
         .append("\nTargets: epochs 2+ at most the empty job + 3 ms; epoch 1 at most 1.5x a later epoch.\n\n");
+    md.append("Then the default, `training.steps-per-job = 0`: in local mode one task holds the whole batch, so one job runs the ")
+        .append("epoch's steps (README, \"Several steps per job\"); step ms = the job's wall time shared among its steps plus each ")
+        .append("step's own compute and update. The same runs' `weights` are bitwise those of one job per step.\n\n")
+        .append("| source | epoch 1 s | epochs 2+ s (median) | epoch 1 / later | epochs 2+ step - task ms | whole job s | ")
+        .append("one job per step: epochs 2+ s | speed-up, epochs 2+ |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (String source : SOURCES) {
+      JsonNode fused = launch(source, data, work.resolve("runs"), epochs, 0);
+      double[] f = epochSeconds(fused);
+      double[] one = epochSeconds(perStep.get(source));
+      List<Double> diffs = new ArrayList<>();
+      for (JsonNode e : fused.path("epochs")) if (e.get(0).asInt() > 1) diffs.add(e.get(3).asDouble());
+      diffs.sort(Double::compare);
+      md.append(String.format("| %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.2f | %.2fx |%n", source, f[0], f[1], f[0] / f[1],
+          diffs.isEmpty() ? Double.NaN : diffs.get(diffs.size() / 2), fused.path("trainSeconds").asDouble(), one[1], one[1] / f[1]));
+    }
+    md.append("\n");
     return md.toString();
   }
 
-  static JsonNode launch(String source, Path data, Path runs, int epochs) throws Exception {
+  /** Epoch 1's step seconds and the median of the later epochs'. */
+  static double[] epochSeconds(JsonNode r) {
+    double first = Double.NaN;
+    List<Double> later = new ArrayList<>();
+    for (JsonNode e : r.path("epochs")) {
+      if (e.get(0).asInt() == 1) first = e.get(4).asDouble();
+      else later.add(e.get(4).asDouble());
+    }
+    later.sort(Double::compare);
+    return new double[] {first, later.isEmpty() ? Double.NaN : later.get(later.size() / 2)};
+  }
+
+  static JsonNode launch(String source, Path data, Path runs, int epochs, int stepsPerJob) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-D")) cmd.add(a);
     }
     cmd.addAll(List.of("-Xmx4g", "-cp", System.getProperty("java.class.path"), RealPathBenchmark.class.getName(), "--child", source,
-        data.toString(), runs.resolve(source).toString(), Integer.toString(epochs)));
+        data.toString(), runs.resolve(source + "-" + stepsPerJob).toString(), Integer.toString(epochs), Integer.toString(stepsPerJob)));
     ProcessBuilder b = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
     b.environment().put("OPENBLAS_NUM_THREADS", "1");
     Process p = b.start();
@@ -139,9 +171,10 @@ public final class RealPathBenchmark {
     return o;
   }
 
-  static void child(String source, Path data, Path out, int epochs) throws Exception {
+  static void child(String source, Path data, Path out, int epochs, int stepsPerJob) throws Exception {
     List<String> sets = overrides(source, data, out);
     sets.add("training.epochs=" + epochs);
+    sets.add("training.steps-per-job=" + stepsPerJob);
     JobConfig cfg = JobConfig.load("conf/fashion-mnist.conf", sets);
     SparkSession spark = CliJobs.session("local[2]", "realpath-" + source);
     long t0 = System.nanoTime();
@@ -173,7 +206,8 @@ public final class RealPathBenchmark {
     ArrayNode rows = result.putArray("epochs");
     for (Map.Entry<Integer, List<double[]>> e : byEpoch.entrySet()) {
       List<double[]> s = e.getValue();
-      rows.addArray().add(e.getKey()).add(median(s, 0)).add(median(s, 1)).add(median(s, 2));
+      rows.addArray().add(e.getKey()).add(median(s, 0)).add(median(s, 1)).add(median(s, 2))
+          .add(s.stream().mapToDouble(r -> r[0]).sum() / 1000);
     }
     result.put("source", source);
     ObjectNode ordered = JSON.createObjectNode();
