@@ -241,6 +241,8 @@ public final class BenchmarkSuite {
           .append(ScalingBenchmark.run(quick ? new int[] {2, 8} : new int[] {2, 4, 8},
               quick ? List.of("235k", "2.4M") : List.of("235k", "2.4M", "24M"), quick ? 5 : 10)).append('\n');
     }
+    section(md, "5b. Scale-out on a standalone cluster (bin/cluster: a master and 8 one-core workers; E of them per run)");
+    md.append(standaloneScaling(quick));
     md.append(String.format("%nWhole suite: %.0f s.%n", (System.nanoTime() - t0) / 1e9));
     save(md);
     System.out.print(md);
@@ -260,6 +262,21 @@ public final class BenchmarkSuite {
         + "JVM of its own (generated blobs, 784 features, 784-128-10, batch 1024, 2 partitions, 2 epochs).\n\n" + table
         + "\nTargets: the file rows train to the end at 4x with the weights of the memory rows; epoch 2 within 1.3x of memory; "
         + "the heap after GC does not grow with the data.\n\n";
+  }
+
+  /** bin/bench-scaling --standalone in a process of its own (it starts and stops the cluster). */
+  static String standaloneScaling(boolean quick) throws Exception {
+    List<String> args = quick ? List.of("2,8", "2.4M", "5") : List.of("2,4,8", "2.4M", "10");
+    List<String> cmd = new java.util.ArrayList<>(List.of("bin/bench-scaling", "--standalone"));
+    cmd.addAll(args);
+    ProcessBuilder b = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    b.environment().put("SPARKPROP_NO_BUILD", "1");
+    Process p = b.start();
+    String table = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException("bin/bench-scaling --standalone failed");
+    return "Command: `bin/bench-scaling --standalone " + String.join(" ", args) + "`: the driver in this machine's JVM, executors "
+        + "launched by standalone workers (spark.cores.max = E, one core each), the same measurements as section 5. The executors "
+        + "share two cores: judge by the driver's bytes and CPU.\n\n" + table + "\n";
   }
 
   static final String BEGIN = "<!-- benchmark suite: begin (bin/bench rewrites this part) -->";

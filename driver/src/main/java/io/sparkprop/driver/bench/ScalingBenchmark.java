@@ -79,14 +79,19 @@ public final class ScalingBenchmark {
 
   static String run(int[] executors, List<String> only, int steps) throws Exception {
     StringBuilder md = new StringBuilder();
+    String standalone = System.getProperty("sparkprop.scaling.master", "");
     md.append("| executors | params | method | step ms | step - slowest task ms | driver took in (task results) | "
-        + "driver allocated | driver CPU ms |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        + "driver received (its sockets) | driver sent (its sockets) | driver allocated | driver CPU ms |\n"
+        + "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (int e : executors) {
       // 24M parameters need about 2 GB per executor with three methods interleaved (broadcast, decoded weights, gradient, result, slices);
       // eight such executors and the driver do not fit this machine's 24 GB, so 24M runs up to 4
       boolean big = only.contains("24M") && e <= 4;
       int mb = big ? 2200 : 1200; // the worker's memory and the executor's heap (local-cluster's third number is only the former)
-      SparkConf conf = new SparkConf(true).setMaster("local-cluster[" + e + ",1," + mb + "]").set("spark.executor.memory", mb + "m").setAppName("sparkprop-scaling-" + e)
+      // a standalone master (bin/bench-scaling --standalone starts one of 8 one-core workers): E executors of one core each
+      String master = standalone.isEmpty() ? "local-cluster[" + e + ",1," + mb + "]" : standalone;
+      SparkConf conf = new SparkConf(true).setMaster(master).set("spark.executor.memory", mb + "m").setAppName("sparkprop-scaling-" + e)
+          .set("spark.cores.max", Integer.toString(e)).set("spark.executor.cores", "1")
           .set("spark.driver.host", "127.0.0.1").set("spark.ui.enabled", "false")
           .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
           .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1").set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
@@ -115,9 +120,12 @@ public final class ScalingBenchmark {
           double[][] bytes = new double[3][steps];
           double[][] rchar = new double[3][steps];
           double[][] cpu = new double[3][steps];
+          double[][] sockIn = new double[3][steps];
+          double[][] sockOut = new double[3][steps];
           for (int s = -WARMUP; s < steps; s++) { // warm-up rounds first
             for (int m = 0; m < 3; m++) {
               listener.reset();
+              java.util.Map<String, DriverSockets.Counts> s0 = s < 0 ? null : DriverSockets.snapshot();
               long r0 = allocated();
               long c0 = cpuNanos();
               long t0 = System.nanoTime();
@@ -126,20 +134,26 @@ public final class ScalingBenchmark {
               else treeStep(sc, spec, data, params, direct.plan(), s + WARMUP);
               long t1 = System.nanoTime();
               sc.sc().listenerBus().waitUntilEmpty();
+              long c1 = cpuNanos();
+              long a1 = allocated();
               if (s < 0) continue;
+              DriverSockets.Counts io = DriverSockets.delta(s0, DriverSockets.snapshot());
+              sockIn[m][s] = io.received();
+              sockOut[m][s] = io.sent();
               wall[m][s] = (t1 - t0) / 1e6;
               over[m][s] = wall[m][s] - listener.maxRunMs.get();
               bytes[m][s] = listener.resultBytes.get();
-              rchar[m][s] = allocated() - r0;
-              cpu[m][s] = (cpuNanos() - c0) / 1e6;
+              rchar[m][s] = a1 - r0;
+              cpu[m][s] = (c1 - c0) / 1e6;
             }
           }
           direct.close();
           reduced.close();
           data.unpersist();
           for (int m = 0; m < 3; m++) {
-            String row = String.format("| %d | %s | %s | %.0f | %.0f | %.1f MB | %.1f MB | %.0f |%n", e, c.name(), names[m],
-                median(wall[m]), median(over[m]), median(bytes[m]) / 1e6, median(rchar[m]) / 1e6, median(cpu[m]));
+            String row = String.format("| %d | %s | %s | %.0f | %.0f | %.1f MB | %.1f MB | %.1f MB | %.1f MB | %.0f |%n", e, c.name(),
+                names[m], median(wall[m]), median(over[m]), median(bytes[m]) / 1e6, median(sockIn[m]) / 1e6, median(sockOut[m]) / 1e6,
+                median(rchar[m]) / 1e6, median(cpu[m]));
             md.append(row);
             System.err.print(row); // as they come: a later failure keeps them
           }
