@@ -30,6 +30,11 @@ import scala.reflect.ClassTag$;
  * the task elsewhere), the task packs the partition again from the source into a local file
  * and registers the new handle with the block manager (so the driver's preferred locations
  * follow it), as Spark recomputes a lost cache block.
+ *
+ * <p>Its partitions group {@code t} consecutive handles (blocks), as the in-memory layout groups
+ * blocks for one task per executor: a task yields its blocks' files in block order and the step
+ * runs one thread per block. Grouping only makes sense where one executor holds the group's files:
+ * local mode (t = every block) or one task per executor's slots.
  */
 final class LocalFilesRDD extends RDD<RowSource> {
   private static final long serialVersionUID = 1L;
@@ -39,26 +44,58 @@ final class LocalFilesRDD extends RDD<RowSource> {
   private final int handlesId;
   private final Broadcast<byte[]> lineage;
   private final long[] firstIds;
+  private final int perGroup;
   private final transient RDD<PackedFile> handles; // driver only: for partitions and preferred locations
 
   /**
    * @param handles the cached, materialized handles RDD (one handle per partition)
    * @param firstIds first example id of each partition
+   * @param perGroup handles (blocks) per partition of this RDD, >= 1
    */
-  LocalFilesRDD(RDD<PackedFile> handles, long[] firstIds) {
+  LocalFilesRDD(RDD<PackedFile> handles, long[] firstIds, int perGroup) {
     super(handles.context(), CachedBlocksRDD.emptyDeps(), TAG);
+    if (perGroup < 1) throw new IllegalArgumentException("blocks per partition must be >= 1, got " + perGroup);
     this.handles = handles;
     this.handlesId = handles.id();
     this.firstIds = firstIds.clone();
+    this.perGroup = perGroup;
     this.lineage = CachedBlocksRDD.broadcastLineage(handles);
   }
 
   @Override
   public Iterator<RowSource> compute(Partition split, TaskContext context) {
-    SparkRdds.Part p = (SparkRdds.Part) split;
-    PackedFile h = localHandle(p, context);
-    RowSource rows = LocalPackedFiles.map(h).withFirstId(p.firstId);
-    return SparkRdds.one(rows);
+    List<RowSource> out = new ArrayList<>(perGroup);
+    for (SparkRdds.Part p : ((Group) split).members) {
+      out.add(LocalPackedFiles.map(localHandle(p, context)).withFirstId(p.firstId));
+    }
+    return scala.jdk.javaapi.CollectionConverters.asScala(out.iterator());
+  }
+
+  /** A partition of this RDD: its blocks, in order. */
+  static final class Group implements Partition {
+    private static final long serialVersionUID = 1L;
+    private final int index;
+    final SparkRdds.Part[] members;
+
+    Group(int index, SparkRdds.Part[] members) {
+      this.index = index;
+      this.members = members;
+    }
+
+    @Override
+    public int index() {
+      return index;
+    }
+
+    @Override
+    public int hashCode() {
+      return index;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Group g && g.index == index;
+    }
   }
 
   private PackedFile localHandle(SparkRdds.Part p, TaskContext context) {
@@ -85,14 +122,19 @@ final class LocalFilesRDD extends RDD<RowSource> {
   @Override
   public Partition[] getPartitions() {
     Partition[] parts = handles.partitions();
-    Partition[] out = new Partition[parts.length];
-    for (int i = 0; i < parts.length; i++) out[i] = new SparkRdds.Part(i, parts[i], firstIds[i]);
+    Partition[] out = new Partition[(parts.length + perGroup - 1) / perGroup];
+    for (int g = 0; g < out.length; g++) {
+      int from = g * perGroup;
+      SparkRdds.Part[] members = new SparkRdds.Part[Math.min(perGroup, parts.length - from)];
+      for (int i = 0; i < members.length; i++) members[i] = new SparkRdds.Part(from + i, parts[from + i], firstIds[from + i]);
+      out[g] = new Group(g, members);
+    }
     return out;
   }
 
   @Override
   public Seq<String> getPreferredLocations(Partition split) {
-    return SparkRdds.cacheLocations(handles, split.index());
+    return SparkRdds.cacheLocations(handles, ((Group) split).members[0].index()); // a group's files live together
   }
 
   /** The id of the cached handles RDD (tests drop its blocks to act out a lost executor). */

@@ -89,8 +89,9 @@ public final class PackedData {
    * blocks {@code threadsPerTask} to a Spark partition (memory placement): the set's partitions
    * 0..P-1 become blocks, and partition g holds blocks [g T, g T + T), so that a step runs one task
    * per group whose T threads take one block each ({@link #blocksPerPartition()}). The rows and
-   * their ids do not change. The file placement keeps one block per partition (a group's files
-   * would have to be written on one executor).
+   * their ids do not change. The file placement groups its files the same way in local mode
+   * (every file is on the one executor) and keeps one block per partition on a cluster (a group's
+   * files would have to be written on one executor).
    */
   public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement, long diskReserve,
       int threadsPerTask) {
@@ -98,7 +99,7 @@ public final class PackedData {
     try {
       checkShape(set, network);
       if (placement == Placement.AUTO) throw new IllegalArgumentException("decide the placement before packing");
-      return placement == Placement.DISK ? packToFiles(set, network, diskReserve)
+      return placement == Placement.DISK ? packToFiles(set, network, diskReserve, threadsPerTask)
           : packUnchecked(set, network, level, threadsPerTask);
     } catch (Exception e) { // Spark's job failures are checked SparkExceptions thrown undeclared
       throw SparkFailures.unwrapArgumentError(e);
@@ -200,7 +201,7 @@ public final class PackedData {
   /** Rows per in-heap slice when a file is read in order (validation, reports, prediction). */
   static final int SLICE_ROWS = 4096;
 
-  private static PackedData packToFiles(ExampleSet set, NetworkSpec network, long reserve) {
+  private static PackedData packToFiles(ExampleSet set, NetworkSpec network, long reserve, int threads) {
     int d = set.features();
     int tw = set.targetWidth();
     String key = "sparkprop-packed-" + java.util.UUID.randomUUID();
@@ -221,7 +222,10 @@ public final class PackedData {
         total += hs.get(p).rows();
       }
       if (total == 0) throw new IllegalArgumentException(set.description() + " holds no examples; check the path and the filters");
-      LocalFilesRDD files = new LocalFilesRDD(handles.rdd(), first);
+      // grouped only in local mode, where every file is on the one executor; on a cluster a group's
+      // blocks were written wherever their packing tasks ran, so a task keeps one block
+      int t = handles.context().isLocal() ? Math.min(threads, first.length) : 1;
+      LocalFilesRDD files = new LocalFilesRDD(handles.rdd(), first, t);
       Runnable release = () -> {
         files.release();
         delete.run();
@@ -260,7 +264,7 @@ public final class PackedData {
           + "({} bytes per example), memory-mapped", set.description(), total, d, first.length,
           String.format("%.1f", bytes / 1e6), bytes / total);
       JavaRDD<Examples> view = rows.flatMap(rs -> slices((MappedExamples) rs).iterator());
-      return new PackedData(view, files, Placement.DISK, release, total, first, d, tw, bytes, hash, 1);
+      return new PackedData(view, files, Placement.DISK, release, total, first, d, tw, bytes, hash, t);
     } catch (RuntimeException e) {
       delete.run();
       throw e;

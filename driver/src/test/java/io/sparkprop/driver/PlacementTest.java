@@ -91,6 +91,31 @@ class PlacementTest {
   }
 
   @Test
+  void filesGroupedInOneTask_trainBitwiseAsMemory_stepByStepAndSeveralStepsPerJob_evenWithALostHandle() throws IOException {
+    JavaSparkContext sc = SparkTestContext.get();
+    PackedData mem = pack(sc, Placement.MEMORY, true);
+    PackedData grouped = PackedData.pack(set(sc, true), NET, StorageLevel.MEMORY_AND_DISK(), Placement.DISK, 64L << 20, 3);
+    try {
+      assertEquals(1, grouped.partitions(), "three files in one task (local mode)");
+      assertEquals(3, grouped.blockCount());
+      assertEquals(mem.rdd().map(Examples::rows).reduce(Integer::sum), grouped.rdd().map(Examples::rows).reduce(Integer::sum));
+      float[] expected = train(sc, mem, 40, null);
+      assertArrayEquals(expected, train(sc, grouped, 40, null), 0f, "one job per step");
+      DistributedTrainer fused = new DistributedTrainer(sc, SPEC, grouped, "grouped-files");
+      assertTrue(fused.fusesSteps());
+      LocalFilesRDD files = (LocalFilesRDD) grouped.blocks();
+      SparkEnv.get().blockManager().removeBlock(new RDDBlockId(files.handlesId(), 2), true); // lost: repacked inside the group
+      float[] epochs = fused.fit(FitOptions.epochs(3), null).params();
+      DistributedTrainer perStep = new DistributedTrainer(sc, SPEC, mem, "memory").stepsPerJob(1);
+      assertArrayEquals(perStep.fit(FitOptions.epochs(3), null).params(), epochs, 0f, "an epoch per job from files");
+    } finally {
+      mem.unpersist();
+      grouped.unpersist();
+    }
+    assertEquals(0, packedFiles(), "unpersist deletes the files, the repacked one too");
+  }
+
+  @Test
   void aLostHandleIsRepackedFromTheSourceWithTheSameWeights() throws IOException {
     JavaSparkContext sc = SparkTestContext.get();
     PackedData reference = pack(sc, Placement.MEMORY, false);
