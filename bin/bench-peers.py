@@ -6,8 +6,9 @@ for PyTorch, the same recipe as conf/fashion-mnist.conf (Adam, lr 0.003, 30 warm
 samples test accuracy after every epoch, as the Sparkprop rows of bin/bench do. Prints one JSON
 object per system: {"system", "points": [[training seconds, test accuracy], ...]}.
 
-Usage: bin/bench-peers.py [torch] [sklearn] [--epochs N] (run by bin/bench when the Debian
-packages python3-torch and python3-sklearn are installed)."""
+Usage: bin/bench-peers.py [torch] [sklearn] [--epochs N] [--batch B] [--lr R] [--warmup W]
+[--min-factor F] (run by bin/bench with the values of conf/fashion-mnist.conf when the Debian
+packages python3-torch and python3-sklearn are installed; the defaults here are those values)."""
 import gzip, json, math, os, struct, sys, time
 
 import numpy as np
@@ -31,7 +32,7 @@ def data():
             idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte"))
 
 
-def torch_run(epochs):
+def torch_run(epochs, batch, lr, warm, floor):
     import torch
     torch.set_num_threads(2)
     torch.manual_seed(1)
@@ -42,7 +43,6 @@ def torch_run(epochs):
         if isinstance(m, torch.nn.Linear):
             torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
             torch.nn.init.zeros_(m.bias)
-    batch, lr, warm, floor = 1024, 0.003, 30, 0.02
     steps_per_epoch = math.ceil(len(xtr) / batch)
     total = steps_per_epoch * epochs
     opt = torch.optim.Adam(net.parameters(), lr=lr)
@@ -73,13 +73,13 @@ def torch_run(epochs):
     return {"system": "PyTorch %s (same network and recipe, 2 threads, float32)" % torch.__version__, "points": points}
 
 
-def sklearn_run(epochs):
+def sklearn_run(epochs, batch, lr):
     import sklearn
     from sklearn.neural_network import MLPClassifier
     from threadpoolctl import threadpool_limits
     xtr, ytr, xte, yte = data()
-    clf = MLPClassifier(hidden_layer_sizes=(256, 128), activation="relu", solver="adam", learning_rate_init=0.003,
-                        batch_size=1024, random_state=1)
+    clf = MLPClassifier(hidden_layer_sizes=(256, 128), activation="relu", solver="adam", learning_rate_init=lr,
+                        batch_size=batch, random_state=1)
     points, trained = [], 0.0
     with threadpool_limits(2):
         for e in range(epochs):
@@ -87,14 +87,19 @@ def sklearn_run(epochs):
             clf.partial_fit(xtr, ytr, classes=np.arange(10))
             trained += time.perf_counter() - t0
             points.append([trained, float((clf.predict(xte) == yte).mean())])
-    return {"system": "scikit-learn %s MLPClassifier (Adam, lr 0.003, batch 1024, float64, 2 threads)" % sklearn.__version__,
+    return {"system": "scikit-learn %s MLPClassifier (Adam, lr %g, batch %d, float64, 2 threads)" % (sklearn.__version__, lr, batch),
             "points": points}
 
 
 if __name__ == "__main__":
-    epochs = 10
-    if "--epochs" in sys.argv:
-        epochs = int(sys.argv[sys.argv.index("--epochs") + 1])
+    def arg(name, default, kind):
+        return kind(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+    epochs = arg("--epochs", 10, int)
+    batch = arg("--batch", 1024, int)
+    lr = arg("--lr", 0.003, float)
+    warm = arg("--warmup", 30, int)
+    floor = arg("--min-factor", 0.02, float)
     which = [a for a in sys.argv[1:] if a in ("torch", "sklearn")] or ["torch", "sklearn"]
     for w in which:
-        print(json.dumps(torch_run(epochs) if w == "torch" else sklearn_run(epochs)), flush=True)
+        r = torch_run(epochs, batch, lr, warm, floor) if w == "torch" else sklearn_run(epochs, batch, lr)
+        print(json.dumps(r), flush=True)

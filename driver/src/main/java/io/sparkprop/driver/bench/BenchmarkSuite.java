@@ -345,7 +345,7 @@ public final class BenchmarkSuite {
     PackedData test = PackedData.pack(testSet, cfg.network(), StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY, 64L << 20, threads);
     int epochs = cfg.integer("training.epochs", 1, 1000);
     // What a user of bin/sparkprop sees: the first run in a fresh JVM, whose Spark job path is cold.
-    curves.add(sparkprop(sc, cfg, train, test, "Sparkprop, shipped config, fresh JVM (first 600 jobs)"));
+    curves.add(sparkprop(sc, cfg, train, test, "Sparkprop, shipped config, fresh JVM (the first run after start)"));
     // Then the JVM is warmed the way the issue measures the floor (an empty job costs 20-30 ms for
     // the first ~1000 jobs, ~6-10 ms after): 1000 empty jobs. Every row below, MLlib's included, runs warm.
     JavaRDD<Integer> empty = sc.parallelize(java.util.Arrays.asList(1, 2), 2).cache();
@@ -360,7 +360,7 @@ public final class BenchmarkSuite {
     train.unpersist();
     test.unpersist();
 
-    curves.addAll(peers(quick ? 4 : cfg.integer("training.epochs", 1, 1000)));
+    curves.addAll(peers(cfg, quick ? 4 : cfg.integer("training.epochs", 1, 1000)));
 
     Dataset<Row> mTrain = frame(spark, trainSet).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> mTest = frame(spark, testSet).persist(StorageLevel.MEMORY_AND_DISK());
@@ -389,7 +389,8 @@ public final class BenchmarkSuite {
    * processes of their own (bin/bench-peers.py with Debian's /usr/bin/python3); none when the
    * Debian packages python3-torch / python3-sklearn are not installed.
    */
-  static List<Curve> peers(int epochs) {
+  /** PyTorch and scikit-learn with the shipped config's recipe (epochs, batch, learning rate, warmup, cosine floor). */
+  static List<Curve> peers(JobConfig cfg, int epochs) {
     List<Curve> out = new ArrayList<>();
     for (String which : new String[] {"torch", "sklearn"}) {
       try {
@@ -399,7 +400,11 @@ public final class BenchmarkSuite {
               + (which.equals("torch") ? "torch" : "sklearn") + ")");
           continue;
         }
-        ProcessBuilder b = new ProcessBuilder("/usr/bin/python3", "bin/bench-peers.py", which, "--epochs", Integer.toString(epochs))
+        ProcessBuilder b = new ProcessBuilder("/usr/bin/python3", "bin/bench-peers.py", which, "--epochs", Integer.toString(epochs),
+            "--batch", Integer.toString(cfg.integer("training.batch-size", 1, Integer.MAX_VALUE)),
+            "--lr", Double.toString(cfg.number("optimizer.learning-rate", 0, 1e9, false)),
+            "--warmup", Integer.toString(cfg.integer("optimizer.warmup-steps", 0, Integer.MAX_VALUE)),
+            "--min-factor", Double.toString(cfg.number("optimizer.min-factor", 0, 1, true)))
             .redirectError(ProcessBuilder.Redirect.INHERIT);
         b.environment().remove("OPENBLAS_CORETYPE"); // the peers' own BLAS at its best (see the env notes)
         Process p = b.start();
