@@ -4,7 +4,8 @@
  * ({@link io.sparkprop.driver.Placement}, {@link io.sparkprop.driver.StorageBudget}), grouped one
  * task per executor; the synchronous data-parallel training loop
  * ({@link io.sparkprop.driver.DistributedTrainer}) with the gradients added on the driver or by a
- * reduce-scatter among the executors (ExecutorReduce), its resumable state
+ * reduce-scatter among the executors (ExecutorReduce), or, when one task computes the whole
+ * batch, several steps per job (FusedSteps, bitwise the same); its resumable state
  * ({@link io.sparkprop.driver.TrainingState}), checkpoint hook and divergence guard, and
  * distributed evaluation.
  */
