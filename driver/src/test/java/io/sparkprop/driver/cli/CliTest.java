@@ -38,7 +38,8 @@ class CliTest {
 
   String[] quick(String... more) {
     String[] base = {"train", "--config", "../conf/quickstart.conf", "--master", "local[2]", "--set", "training.epochs=4",
-        "--set", "data.generator.rows=2000", "--set", "output.dir=" + dir.resolve("run")};
+        "--set", "data.generator.rows=2000", "--set", "output.dir=" + dir.resolve("run"),
+        "--set", "output.model=\"" + dir.resolve("run") + "/model-{time}\""}; // a later --set output.model wins
     return Stream.concat(Stream.of(base), Stream.of(more)).toArray(String[]::new);
   }
 
