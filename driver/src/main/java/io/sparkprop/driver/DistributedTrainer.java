@@ -208,17 +208,13 @@ public final class DistributedTrainer {
       g = gradSum;
       java.util.Arrays.fill(g, 0f);
     }
-    if (!Double.isFinite(sum.loss())) {
-      throw new DivergenceException(t, "the batch loss is " + sum.loss() + " (the parameters are still those of step " + t + ")");
-    }
+    if (!Double.isFinite(sum.loss())) throw lossDiverged(t, sum.loss());
     int bad = firstNonFinite(g);
-    if (bad >= 0) {
-      throw new DivergenceException(t, "gradient entry " + bad + " is " + g[bad] + " (the parameters are still those of step " + t + ")");
-    }
+    if (bad >= 0) throw gradientDiverged(t, bad, g[bad]);
     long t1 = System.nanoTime();
     spec.optimizer().stepFromSum(params, g, sum.weight(), state);
     bad = firstNonFinite(params);
-    if (bad >= 0) throw new DivergenceException(t, "parameter " + bad + " became " + params[bad] + " after the update");
+    if (bad >= 0) throw parameterDiverged(t, bad, params[bad]);
     long t2 = System.nanoTime();
     lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
     return new LossSum(sum.loss(), sum.weight(), sum.count());
@@ -281,12 +277,9 @@ public final class DistributedTrainer {
     }
     if (clean > 0) lastStats = stats[clean - 1];
     DivergenceException failure = switch (r.kind) {
-      case FusedSteps.LOSS -> new DivergenceException(t + done, "the batch loss is " + r.value + " (the parameters are still those of step "
-          + (t + done) + ")");
-      case FusedSteps.GRADIENT -> new DivergenceException(t + done, "gradient entry " + r.index + " is " + (float) r.value
-          + " (the parameters are still those of step " + (t + done) + ")");
-      case FusedSteps.PARAMETER -> new DivergenceException(t + done - 1, "parameter " + r.index + " became " + (float) r.value
-          + " after the update");
+      case FusedSteps.LOSS -> lossDiverged(t + done, r.value);
+      case FusedSteps.GRADIENT -> gradientDiverged(t + done, r.index, (float) r.value);
+      case FusedSteps.PARAMETER -> parameterDiverged(t + done - 1, r.index, (float) r.value);
       default -> null;
     };
     return new Chunk(t, java.util.Arrays.copyOf(r.sums, clean), stats, failure);
@@ -329,6 +322,21 @@ public final class DistributedTrainer {
       ExecutorReduce.release(sc.sc(), reduceRun, lastLocations);
       lastLocations = null;
     }
+  }
+
+  /** Step t's batch loss is not finite; the parameters are those before step t. */
+  private static DivergenceException lossDiverged(long t, double loss) {
+    return new DivergenceException(t, "the batch loss is " + loss + " (the parameters are still those of step " + t + ")");
+  }
+
+  /** Step t's gradient has a non-finite entry; the parameters are those before step t. */
+  private static DivergenceException gradientDiverged(long t, int index, float value) {
+    return new DivergenceException(t, "gradient entry " + index + " is " + value + " (the parameters are still those of step " + t + ")");
+  }
+
+  /** Step t's update made a parameter non-finite. */
+  private static DivergenceException parameterDiverged(long t, int index, float value) {
+    return new DivergenceException(t, "parameter " + index + " became " + value + " after the update");
   }
 
   /** Index of the first NaN or infinite value, or -1. */

@@ -72,29 +72,13 @@ final class LocalFilesRDD extends RDD<RowSource> {
   }
 
   /** A partition of this RDD: its blocks, in order. */
-  static final class Group implements Partition {
+  static final class Group extends SparkRdds.Indexed {
     private static final long serialVersionUID = 1L;
-    private final int index;
     final SparkRdds.Part[] members;
 
     Group(int index, SparkRdds.Part[] members) {
-      this.index = index;
+      super(index);
       this.members = members;
-    }
-
-    @Override
-    public int index() {
-      return index;
-    }
-
-    @Override
-    public int hashCode() {
-      return index;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Group g && g.index == index;
     }
   }
 

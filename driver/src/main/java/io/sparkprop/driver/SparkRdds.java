@@ -12,32 +12,41 @@ import scala.collection.immutable.Seq;
 final class SparkRdds {
   private SparkRdds() {}
 
-  /** Partition {@code index} of a parentless RDD, holding its parent's partition (for recomputation) and its first example id. */
-  static final class Part implements Partition {
+  /** A partition known by its index alone: equal to another of the same class and index. */
+  abstract static class Indexed implements Partition {
     private static final long serialVersionUID = 1L;
     private final int index;
+
+    Indexed(int index) {
+      this.index = index;
+    }
+
+    @Override
+    public final int index() {
+      return index;
+    }
+
+    @Override
+    public final int hashCode() {
+      return index;
+    }
+
+    @Override
+    public final boolean equals(Object o) {
+      return o != null && o.getClass() == getClass() && ((Indexed) o).index == index;
+    }
+  }
+
+  /** Partition {@code index} of a parentless RDD, holding its parent's partition (for recomputation) and its first example id. */
+  static final class Part extends Indexed {
+    private static final long serialVersionUID = 1L;
     final Partition parent;
     final long firstId;
 
     Part(int index, Partition parent, long firstId) {
-      this.index = index;
+      super(index);
       this.parent = parent;
       this.firstId = firstId;
-    }
-
-    @Override
-    public int index() {
-      return index;
-    }
-
-    @Override
-    public int hashCode() {
-      return index;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Part && ((Part) o).index == index;
     }
   }
 
