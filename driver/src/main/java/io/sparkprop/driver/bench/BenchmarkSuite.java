@@ -8,6 +8,7 @@ import io.sparkprop.driver.EpochReport;
 import io.sparkprop.driver.FitOptions;
 import io.sparkprop.driver.PackedData;
 import io.sparkprop.driver.Placement;
+import io.sparkprop.driver.cli.CliJobs;
 import io.sparkprop.driver.config.JobConfig;
 import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.data.Examples;
@@ -105,9 +106,9 @@ public final class BenchmarkSuite {
     long t0 = System.nanoTime();
     // first, in JVMs of their own: what bin/sparkprop users pay per step
     String realPath = RealPathBenchmark.run(Path.of(System.getProperty("java.io.tmpdir"), "sparkprop-realpath"), quick ? 4 : 10);
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("sparkprop-benchmarks")
-        .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false")
-        .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1").getOrCreate();
+    // the CLI's session settings (direct task results, one BLAS thread per task), so the rows measure what users run
+    SparkSession spark = CliJobs.withCliDefaults(SparkSession.builder().master("local[2]").appName("sparkprop-benchmarks")
+        .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false")).getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     StringBuilder md = new StringBuilder();

@@ -12,9 +12,14 @@ import org.apache.spark.sql.SparkSession;
 public final class CliJobs {
   private CliJobs() {}
 
-  /** The session {@code sparkprop} opens (one BLAS thread per task, no console progress). */
+  /** The session {@code sparkprop} opens (one BLAS thread per task, no console progress, direct task results up to 128 MB). */
   public static SparkSession session(String master, String appName) {
     return Sessions.open(master, appName);
+  }
+
+  /** {@code sparkprop}'s session settings on another builder (see {@code Sessions.defaults}), for sessions the benchmarks build. */
+  public static SparkSession.Builder withCliDefaults(SparkSession.Builder b) {
+    return Sessions.defaults(b);
   }
 
   /** {@code sparkprop train}'s whole job, printing to {@code out}. */
