@@ -568,7 +568,8 @@ public final class DistributedTrainer {
       while (it.hasNext()) blocks.add(it.next());
       float[] p = ExecutorState.params(params);
       ExecutorState.Group g = ExecutorState.group(spec);
-      LossSum s = g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf));
+      LossSum s = g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf),
+          ExecutorState.ranges(blocks.size()));
       float[] grad = g.sum();
       if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0);
       if (slices > 0) {
@@ -593,12 +594,17 @@ public final class DistributedTrainer {
 
     @Override
     public double[] apply(TaskContext ctx, Iterator<RowSource> it) {
+      List<RowSource> blocks = new ArrayList<>(1);
+      while (it.hasNext()) blocks.add(it.next());
+      float[] p = ExecutorState.params(params);
+      // a group's blocks on the task's threads, as in training; the sums are added in block order
+      List<EvalSums> each = ExecutorState.eachOnItsThread(blocks.size(), j -> {
+        RowSource shard = blocks.get(j);
+        ShardStep step = ExecutorState.shardStep(spec);
+        return shard.rows() > 0 ? step.network().evaluate(p, shard, step.workspace()) : EvalSums.ZERO;
+      });
       EvalSums total = EvalSums.ZERO;
-      ShardStep step = ExecutorState.shardStep(spec);
-      while (it.hasNext()) { // a group's blocks in order (evaluation runs once an epoch: one thread)
-        RowSource shard = it.next();
-        if (shard.rows() > 0) total = total.plus(step.network().evaluate(ExecutorState.params(params), shard, step.workspace()));
-      }
+      for (EvalSums e : each) total = total.plus(e);
       return total.toArray();
     }
   }

@@ -110,55 +110,49 @@ final class ExecutorState {
      * Runs {@code work} for every non-empty block, the first on this thread and the rest on pool
      * threads, each into its own zeroed buffer; returns the summed loss, weight and count in block
      * order. The gradient sum (the first non-empty buffer, then the others added in block order:
-     * the driver's {@link OrderedSum} exactly) is then {@link #sum()}.
+     * the driver's {@link OrderedSum} exactly) is then {@link #sum()}; {@code ranges} splits that
+     * addition over the task's threads (each element is added in block order whichever thread
+     * takes it).
      */
-    LossSum accumulate(List<RowSource> blocks, BlockWork work) {
+    LossSum accumulate(List<RowSource> blocks, BlockWork work, io.sparkprop.trainer.optim.Ranges ranges) {
       int b = blocks.size();
       if (grads.length < b) grads = java.util.Arrays.copyOf(grads, b);
       LossSum[] sums = new LossSum[b];
-      List<java.util.concurrent.Future<LossSum>> futures = new ArrayList<>();
-      for (int i = b - 1; i >= 0; i--) { // the others first, then this thread takes block 0
-        RowSource block = blocks.get(i);
-        if (block.rows() == 0) {
-          sums[i] = LossSum.ZERO;
-          continue;
-        }
+      List<RowSource> busy = new ArrayList<>(b);
+      List<float[]> bufs = new ArrayList<>(b);
+      for (int i = 0; i < b; i++) {
+        if (blocks.get(i).rows() == 0) continue;
         if (grads[i] == null || grads[i].length != n) grads[i] = new float[n];
-        float[] g = grads[i];
-        java.util.Arrays.fill(g, 0f);
-        if (i == 0) sums[0] = work.accumulate(block, g);
-        else futures.add(POOL.submit(() -> work.accumulate(block, g)));
+        busy.add(blocks.get(i));
+        bufs.add(grads[i]);
       }
-      try {
-        int f = futures.size() - 1; // submitted from the last block down
-        for (int i = 1; i < b; i++) {
-          if (sums[i] == null) sums[i] = futures.get(f--).get();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while a group's threads computed", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        Throwable c = e.getCause();
-        if (c instanceof RuntimeException r) throw r;
-        if (c instanceof Error er) throw er;
-        throw new IllegalStateException(c);
-      }
+      List<LossSum> done = eachOnItsThread(busy.size(), j -> {
+        float[] g = bufs.get(j);
+        java.util.Arrays.fill(g, 0f); // zeroed by the thread that fills it
+        return work.accumulate(busy.get(j), g);
+      });
+      for (int i = 0, j = 0; i < b; i++) sums[i] = blocks.get(i).rows() == 0 ? LossSum.ZERO : done.get(j++);
       double loss = 0;
       double weight = 0;
       long count = 0;
-      sum = null;
-      for (int i = 0; i < b; i++) {
+      List<float[]> add = new ArrayList<>(b);
+      for (int i = 0, j = 0; i < b; i++) {
         loss += sums[i].loss();
         weight += sums[i].weight();
         count += sums[i].count();
-        if (sums[i].count() == 0) continue;
-        if (sum == null) {
-          sum = grads[i];
-        } else {
-          float[] a = sum;
-          float[] g = grads[i];
-          for (int j = 0; j < n; j++) a[j] += g[j];
-        }
+        if (blocks.get(i).rows() == 0) continue;
+        float[] g = bufs.get(j++);
+        if (sums[i].count() > 0) add.add(g);
+      }
+      sum = add.isEmpty() ? null : add.get(0);
+      if (add.size() > 1) {
+        float[] a = sum;
+        ranges.run(n, (from, to) -> {
+          for (int k = 1; k < add.size(); k++) {
+            float[] g = add.get(k);
+            for (int x = from; x < to; x++) a[x] += g[x];
+          }
+        });
       }
       return new LossSum(loss, weight, count);
     }
@@ -167,6 +161,78 @@ final class ExecutorState {
     float[] sum() {
       return sum;
     }
+  }
+
+  /**
+   * Runs {@code work(0..count-1)}, item 0 on this thread and the others on pool threads; returns
+   * the results in item order. A failure of any item is rethrown here once every item has ended.
+   */
+  static <T> List<T> eachOnItsThread(int count, java.util.function.IntFunction<T> work) {
+    List<T> out = new ArrayList<>(java.util.Collections.nCopies(count, null));
+    List<java.util.concurrent.Future<T>> futures = new ArrayList<>(count);
+    for (int j = 1; j < count; j++) {
+      int item = j;
+      futures.add(POOL.submit(() -> work.apply(item)));
+    }
+    Throwable first = null;
+    try {
+      if (count > 0) out.set(0, work.apply(0));
+    } catch (RuntimeException | Error e) {
+      first = e;
+    }
+    boolean interrupted = false;
+    for (int j = 1; j < count; j++) {
+      try {
+        out.set(j, futures.get(j - 1).get());
+      } catch (InterruptedException e) {
+        interrupted = true;
+        j--; // wait for the item anyway: it writes into this task's buffers
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (first == null) first = e.getCause();
+      }
+    }
+    if (interrupted) Thread.currentThread().interrupt();
+    if (first instanceof RuntimeException r) throw r;
+    if (first instanceof Error er) throw er;
+    if (first != null) throw new IllegalStateException(first);
+    return out;
+  }
+
+  /**
+   * Ranges over {@code threads} threads (this one and pool threads): contiguous slices, one per
+   * thread, for the elementwise passes after a task's blocks are computed (the gradient sum, the
+   * finite checks, the optimizer update). One thread, or arrays too small to share, run in one piece.
+   */
+  static io.sparkprop.trainer.optim.Ranges ranges(int threads) {
+    if (threads <= 1) return io.sparkprop.trainer.optim.Ranges.SERIAL;
+    return (n, task) -> {
+      int parts = (int) Math.min(threads, Math.max(1, n / 16_384));
+      if (parts <= 1) {
+        task.run(0, n);
+        return;
+      }
+      int chunk = ((n + parts - 1) / parts + 15) & ~15; // whole 64-byte lines per slice
+      eachOnItsThread(parts, j -> {
+        int from = Math.min(n, j * chunk);
+        task.run(from, Math.min(n, from + chunk));
+        return null;
+      });
+    };
+  }
+
+  /** The index of the first non-finite value of {@code a}, or -1; scanned in slices by {@code ranges}. */
+  static int firstNonFinite(float[] a, io.sparkprop.trainer.optim.Ranges ranges) {
+    java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+    ranges.run(a.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        if (!Float.isFinite(a[i])) {
+          int at = i;
+          first.accumulateAndGet(at, Math::min);
+          return;
+        }
+      }
+    });
+    return first.get() == Integer.MAX_VALUE ? -1 : first.get();
   }
 
   private static final ThreadLocal<Group> GROUP = new ThreadLocal<>();

@@ -79,6 +79,7 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
     int k0 = (int) (step % spe);
     if (k0 + steps > spe) throw new IllegalStateException("a chunk of " + steps + " steps from step " + k0 + " crosses the epoch's end (" + spe + ")");
     ExecutorState.Group group = ExecutorState.group(spec);
+    io.sparkprop.trainer.optim.Ranges ranges = ExecutorState.ranges(blocks.size()); // the update on the task's threads too
     float[] zero = null;
     ByteBuffer sums = ByteBuffer.allocate(steps * (8 * 5)).order(ByteOrder.LITTLE_ENDIAN);
     int done = 0;
@@ -89,7 +90,8 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
       if (ctx != null) ctx.killTaskIfInterrupted(); // a cancelled run stops between steps
       int k = k0 + done;
       long t0 = System.nanoTime();
-      LossSum s = group.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(params, block, plan, epoch, k, buf));
+      LossSum s = group.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(params, block, plan, epoch, k, buf),
+          ranges);
       float[] g = group.sum();
       if (g == null) { // no member of the batch: the driver's zero gradient and weight 0
         if (zero == null) zero = new float[params.length];
@@ -103,17 +105,17 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
         value = loss;
         break;
       }
-      int bad = DistributedTrainer.firstNonFinite(g);
+      int bad = ExecutorState.firstNonFinite(g, ranges);
       if (bad >= 0) {
         kind = GRADIENT;
         index = bad;
         value = g[bad];
         break;
       }
-      spec.optimizer().stepFromSum(params, g, weight, state);
+      spec.optimizer().stepFromSum(params, g, weight, state, ranges);
       long t2 = System.nanoTime();
       sums.putDouble(loss).putDouble(weight).putLong(s.count()).putLong(t1 - t0).putLong(t2 - t1);
-      bad = DistributedTrainer.firstNonFinite(params);
+      bad = ExecutorState.firstNonFinite(params, ranges);
       if (bad >= 0) {
         done++;
         kind = PARAMETER;

@@ -154,16 +154,34 @@ public final class Optimizer implements Serializable {
    * @param gradSum summed gradient; overwritten with the mean (then clipped)
    */
   public void stepFromSum(float[] params, float[] gradSum, double weightSum, OptimizerState state) {
+    stepFromSum(params, gradSum, weightSum, state, Ranges.SERIAL);
+  }
+
+  /**
+   * As {@link #stepFromSum(float[], float[], double, OptimizerState)}, with the elementwise passes
+   * split by {@code ranges} (for example over the threads of an executor task): bitwise the same
+   * parameters and state. The clipping norm, when clipping is on, is still summed in index order
+   * on the calling thread.
+   */
+  public void stepFromSum(float[] params, float[] gradSum, double weightSum, OptimizerState state, Ranges ranges) {
     if (!(weightSum >= 0) || Double.isInfinite(weightSum)) {
       throw new IllegalArgumentException("example weight sum must be finite and >= 0, got " + weightSum);
     }
+    checkLengths(params, gradSum, state);
     if (weightSum == 0) {
       state.advance();
       return;
     }
     float inv = (float) (1.0 / weightSum);
-    for (int i = 0; i < gradSum.length; i++) gradSum[i] *= inv;
-    step(params, gradSum, state);
+    if (clipNorm > 0) {
+      ranges.run(gradSum.length, (from, to) -> {
+        for (int i = from; i < to; i++) gradSum[i] *= inv;
+      });
+      step(params, gradSum, state, ranges);
+      return;
+    }
+    update(params, gradSum, state, inv, ranges); // the scaling fused into the update's pass
+    state.advance();
   }
 
   /**
@@ -172,15 +190,23 @@ public final class Optimizer implements Serializable {
    * @throws IllegalArgumentException on mismatched lengths or a non-finite gradient norm
    */
   public void step(float[] params, float[] grad, OptimizerState state) {
+    checkLengths(params, grad, state);
+    step(params, grad, state, Ranges.SERIAL);
+  }
+
+  private void checkLengths(float[] params, float[] grad, OptimizerState state) {
     int n = params.length;
     if (grad.length != n) {
       throw new IllegalArgumentException("gradient has length " + grad.length + ", parameters " + n);
     }
-    float[] s = state.slots();
-    if (s.length != (long) n * slotsPerParam()) {
-      throw new IllegalArgumentException("optimizer state holds " + s.length + " slots; " + kind + " on " + n
+    if (state.slots().length != (long) n * slotsPerParam()) {
+      throw new IllegalArgumentException("optimizer state holds " + state.slots().length + " slots; " + kind + " on " + n
           + " parameters needs " + (long) n * slotsPerParam());
     }
+  }
+
+  private void step(float[] params, float[] grad, OptimizerState state, Ranges ranges) {
+    int n = params.length;
     long t = state.step();
     if (clipNorm > 0) {
       double sq = 0;
@@ -192,30 +218,60 @@ public final class Optimizer implements Serializable {
       }
       if (norm > clipNorm) {
         float c = (float) (clipNorm / norm);
-        for (int i = 0; i < n; i++) grad[i] *= c;
+        ranges.run(n, (from, to) -> {
+          for (int i = from; i < to; i++) grad[i] *= c;
+        });
       }
     }
+    update(params, grad, state, 1f, ranges);
+    state.advance();
+  }
+
+  /**
+   * The update rule of this kind at the state's step, with the gradient {@code grad[i] * scale}:
+   * the mean gradient when {@code grad} is a sum and scale 1/weight (the scaled value is also
+   * written back into {@code grad}, as a separate scaling pass would leave it). A scale of exactly
+   * 1 changes no value, so the unscaled path is the same arithmetic.
+   */
+  private void update(float[] params, float[] grad, OptimizerState state, float scale, Ranges ranges) {
+    int n = params.length;
+    float[] s = state.slots();
+    long t = state.step();
     float lr = (float) learningRateAt(t);
     float wd = (float) weightDecay;
     float mu = (float) momentum;
     switch (kind) {
       case SGD:
-        for (int i = 0; i < n; i++) params[i] -= lr * (grad[i] + wd * params[i]);
+        ranges.run(n, (from, to) -> {
+          for (int i = from; i < to; i++) {
+            float g = grad[i] * scale;
+            grad[i] = g;
+            params[i] -= lr * (g + wd * params[i]);
+          }
+        });
         break;
       case MOMENTUM:
-        for (int i = 0; i < n; i++) {
-          float v = mu * s[i] + (grad[i] + wd * params[i]);
-          s[i] = v;
-          params[i] -= lr * v;
-        }
+        ranges.run(n, (from, to) -> {
+          for (int i = from; i < to; i++) {
+            float g = grad[i] * scale;
+            grad[i] = g;
+            float v = mu * s[i] + (g + wd * params[i]);
+            s[i] = v;
+            params[i] -= lr * v;
+          }
+        });
         break;
       case NESTEROV:
-        for (int i = 0; i < n; i++) {
-          float g = grad[i] + wd * params[i];
-          float v = mu * s[i] + g;
-          s[i] = v;
-          params[i] -= lr * (g + mu * v);
-        }
+        ranges.run(n, (from, to) -> {
+          for (int i = from; i < to; i++) {
+            float g0 = grad[i] * scale;
+            grad[i] = g0;
+            float g = g0 + wd * params[i];
+            float v = mu * s[i] + g;
+            s[i] = v;
+            params[i] -= lr * (g + mu * v);
+          }
+        });
         break;
       case ADAM:
       case ADAMW: {
@@ -228,20 +284,23 @@ public final class Optimizer implements Serializable {
         boolean decoupled = kind == Kind.ADAMW;
         float shrink = decoupled ? 1f - lr * wd : 1f;
         float coupled = decoupled ? 0f : wd;
-        for (int i = 0; i < n; i++) {
-          float w = params[i];
-          float g = grad[i] + coupled * w;
-          float m = b1 * s[2 * i] + (1f - b1) * g;
-          float v = b2 * s[2 * i + 1] + (1f - b2) * g * g;
-          s[2 * i] = m;
-          s[2 * i + 1] = v;
-          params[i] = w * shrink - lr * (m * c1) / ((float) Math.sqrt(v * c2) + eps);
-        }
+        ranges.run(n, (from, to) -> {
+          for (int i = from; i < to; i++) {
+            float w = params[i];
+            float g0 = grad[i] * scale;
+            grad[i] = g0;
+            float g = g0 + coupled * w;
+            float m = b1 * s[2 * i] + (1f - b1) * g;
+            float v = b2 * s[2 * i + 1] + (1f - b2) * g * g;
+            s[2 * i] = m;
+            s[2 * i + 1] = v;
+            params[i] = w * shrink - lr * (m * c1) / ((float) Math.sqrt(v * c2) + eps);
+          }
+        });
         break;
       }
       default: throw new AssertionError(kind);
     }
-    state.advance();
   }
 
   @Override

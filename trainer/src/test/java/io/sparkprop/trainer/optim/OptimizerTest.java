@@ -182,4 +182,39 @@ class OptimizerTest {
     if (kind != Optimizer.Kind.MOMENTUM) assertTrue(!java.util.Arrays.equals(whole, cold), "a cold restart differs");
     assertTrue(OptimizerState.restore(warm.step(), warm.snapshot(), warm.priorSteps()).sameAs(warm));
   }
+
+  /** Ranges of uneven lengths, run last first: what a split over threads may do in any order. */
+  static final Ranges SCRAMBLED = (n, task) -> {
+    int[] cuts = {0, Math.min(n, 1), Math.min(n, 13), Math.min(n, n / 3), Math.min(n, n / 2 + 5), n};
+    for (int j = cuts.length - 2; j >= 0; j--) {
+      if (cuts[j] < cuts[j + 1]) task.run(cuts[j], cuts[j + 1]);
+    }
+  };
+
+  @ParameterizedTest
+  @EnumSource(Optimizer.Kind.class)
+  void stepFromSum_inRanges_isBitwiseTheSerialStep(Optimizer.Kind kind) {
+    for (double clip : new double[] {0, 0.5}) {
+      Optimizer o = Optimizer.of(kind, 0.01).withWeightDecay(0.01).withClipNorm(clip);
+      SplittableRandom r = new SplittableRandom(7);
+      int n = 1001;
+      float[] a = new float[n];
+      for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+      float[] b = a.clone();
+      OptimizerState sa = o.initialise(n);
+      OptimizerState sb = o.initialise(n);
+      for (int t = 0; t < 5; t++) {
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) g[i] = (float) (r.nextGaussian() * 40);
+        float[] ga = g.clone();
+        float[] gb = g.clone();
+        o.stepFromSum(a, ga, 37, sa);
+        o.stepFromSum(b, gb, 37, sb, SCRAMBLED);
+        assertArrayEquals(a, b, kind + " clip " + clip + " step " + t + ": parameters");
+        assertArrayEquals(ga, gb, kind + " clip " + clip + " step " + t + ": the mean gradient left in the buffer");
+        assertTrue(sa.sameAs(sb), kind + " clip " + clip + " step " + t + ": optimizer state");
+      }
+      assertEquals(5, sb.step());
+    }
+  }
 }

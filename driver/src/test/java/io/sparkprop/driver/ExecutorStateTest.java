@@ -1,0 +1,66 @@
+package io.sparkprop.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkprop.trainer.optim.Ranges;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** The executor's thread helpers: a task's items on its threads, elementwise passes in slices. */
+class ExecutorStateTest {
+
+  @Test
+  void ranges_coverEveryIndexOnce_onSeveralThreads() {
+    for (int threads : new int[] {1, 2, 3, 8}) {
+      for (int n : new int[] {0, 1, 100, 16_383, 16_384 * 2, 235_146, 1_000_003}) {
+        AtomicIntegerArray hits = new AtomicIntegerArray(n);
+        Set<String> names = ConcurrentHashMap.newKeySet();
+        ExecutorState.ranges(threads).run(n, (from, to) -> {
+          names.add(Thread.currentThread().getName());
+          for (int i = from; i < to; i++) hits.incrementAndGet(i);
+        });
+        for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "threads " + threads + ", n " + n + ", index " + i);
+        int expected = (int) Math.max(1, Math.min(threads, n / 16_384));
+        assertTrue(names.size() <= expected && (expected > 1 || names.equals(Set.of(Thread.currentThread().getName()))),
+            "threads " + threads + ", n " + n + ": " + names + " (at most " + expected + " slices; one runs on the caller)");
+      }
+    }
+    assertSame(Ranges.SERIAL, ExecutorState.ranges(1));
+  }
+
+  @Test
+  void firstNonFinite_isTheFirstIndexWhicheverSliceFindsIt() {
+    float[] a = new float[200_000];
+    assertEquals(-1, ExecutorState.firstNonFinite(a, ExecutorState.ranges(2)));
+    a[150_000] = Float.NaN;
+    assertEquals(150_000, ExecutorState.firstNonFinite(a, ExecutorState.ranges(2)));
+    a[120_001] = Float.NEGATIVE_INFINITY;
+    a[7] = Float.POSITIVE_INFINITY;
+    for (int threads : new int[] {1, 2, 4}) {
+      assertEquals(7, ExecutorState.firstNonFinite(a, ExecutorState.ranges(threads)), threads + " threads");
+    }
+  }
+
+  @Test
+  void eachOnItsThread_returnsByItem_andRethrowsAFailureAfterEveryItemEnded() {
+    assertEquals(java.util.List.of(0, 10, 20, 30), ExecutorState.eachOnItsThread(4, j -> j * 10));
+    AtomicIntegerArray ended = new AtomicIntegerArray(3);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExecutorState.eachOnItsThread(3, j -> {
+      if (j == 1) throw new IllegalArgumentException("block 1 is bad");
+      try {
+        Thread.sleep(j == 2 ? 200 : 0);
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+      }
+      ended.set(j, 1);
+      return j;
+    }));
+    assertEquals("block 1 is bad", e.getMessage());
+    assertTrue(ended.get(0) == 1 && ended.get(2) == 1, "the other items ran to their end before the failure came back");
+  }
+}
