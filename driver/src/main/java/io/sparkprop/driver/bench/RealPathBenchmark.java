@@ -64,9 +64,10 @@ public final class RealPathBenchmark {
     prepare(data);
     StringBuilder md = new StringBuilder();
     md.append("Each row: a fresh JVM (the java command and class path of `bin/sparkprop`) running the CLI's `train` job in process, ")
-        .append(epochs).append(" epochs of `conf/fashion-mnist.conf` (784-256-128-10, Adam, batch 1024, 2 partitions, local[2]) on the ")
+        .append(epochs).append(" epochs of `conf/fashion-mnist.conf` (784-256-128-10, Adam, batch ").append(BenchmarkSuite.shippedBatch())
+        .append(", 2 partitions, local[2]) on the ")
         .append("source's copy of Fashion-MNIST (generated: teacher-network rows, 60k x 784), `output.step-metrics = true`; ")
-        .append("then 300 empty jobs (`parallelize(2 items, 2 partitions).count()`) in the same JVM. ms are medians over the epoch's 59 steps.\n\n")
+        .append("then 300 empty jobs (`parallelize(2 items, 2 partitions).count()`) in the same JVM. ms are medians over the epoch's steps.\n\n")
         .append("First with `training.steps-per-job = 1`, one Spark job per step, the path of every step that has more than one task ")
         .append("(a cluster), whose cost over Spark's empty job is what this table is about:\n\n")
         .append("| source | epoch | step ms | slowest task ms | step - task ms | empty job ms (same JVM, after) | over empty job ms |\n")
