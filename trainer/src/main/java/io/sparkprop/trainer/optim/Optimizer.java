@@ -199,8 +199,8 @@ public final class Optimizer implements Serializable {
     if (grad.length != n) {
       throw new IllegalArgumentException("gradient has length " + grad.length + ", parameters " + n);
     }
-    if (state.slots().length != (long) n * slotsPerParam()) {
-      throw new IllegalArgumentException("optimizer state holds " + state.slots().length + " slots; " + kind + " on " + n
+    if (state.slotLength() != (long) n * slotsPerParam()) {
+      throw new IllegalArgumentException("optimizer state holds " + state.slotLength() + " slots; " + kind + " on " + n
           + " parameters needs " + (long) n * slotsPerParam());
     }
   }
@@ -235,7 +235,7 @@ public final class Optimizer implements Serializable {
    */
   private void update(float[] params, float[] grad, OptimizerState state, float scale, Ranges ranges) {
     int n = params.length;
-    float[] s = state.slots();
+    float[][] planes = slotsPerParam() == 0 ? null : state.planes(slotsPerParam()); // one array per slot: vectorized loops
     long t = state.step();
     float lr = (float) learningRateAt(t);
     float wd = (float) weightDecay;
@@ -250,7 +250,8 @@ public final class Optimizer implements Serializable {
           }
         });
         break;
-      case MOMENTUM:
+      case MOMENTUM: {
+        float[] s = planes[0];
         ranges.run(n, (from, to) -> {
           for (int i = from; i < to; i++) {
             float g = grad[i] * scale;
@@ -261,7 +262,9 @@ public final class Optimizer implements Serializable {
           }
         });
         break;
-      case NESTEROV:
+      }
+      case NESTEROV: {
+        float[] s = planes[0];
         ranges.run(n, (from, to) -> {
           for (int i = from; i < to; i++) {
             float g0 = grad[i] * scale;
@@ -273,6 +276,7 @@ public final class Optimizer implements Serializable {
           }
         });
         break;
+      }
       case ADAM:
       case ADAMW: {
         float b1 = (float) beta1;
@@ -284,16 +288,18 @@ public final class Optimizer implements Serializable {
         boolean decoupled = kind == Kind.ADAMW;
         float shrink = decoupled ? 1f - lr * wd : 1f;
         float coupled = decoupled ? 0f : wd;
+        float[] ms = planes[0];
+        float[] vs = planes[1];
         ranges.run(n, (from, to) -> {
           for (int i = from; i < to; i++) {
             float w = params[i];
             float g0 = grad[i] * scale;
             grad[i] = g0;
             float g = g0 + coupled * w;
-            float m = b1 * s[2 * i] + (1f - b1) * g;
-            float v = b2 * s[2 * i + 1] + (1f - b2) * g * g;
-            s[2 * i] = m;
-            s[2 * i + 1] = v;
+            float m = b1 * ms[i] + (1f - b1) * g;
+            float v = b2 * vs[i] + (1f - b2) * g * g;
+            ms[i] = m;
+            vs[i] = v;
             params[i] = w * shrink - lr * (m * c1) / ((float) Math.sqrt(v * c2) + eps);
           }
         });

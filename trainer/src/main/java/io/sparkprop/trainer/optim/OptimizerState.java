@@ -8,13 +8,21 @@ import java.util.Arrays;
  * float array. {@link #snapshot()} and {@link #restore} copy it exactly, so a checkpointed run
  * continues bit for bit.
  *
+ * <p>The slots' exchange layout ({@link #snapshot()}, {@link #restore}, checkpoints) interleaves
+ * them per parameter: slot j of parameter i at {@code i * k + j} for k slots per parameter. The
+ * update loops work on the same values split into k arrays of one slot each ({@code planes}),
+ * which the JIT vectorizes (Adam's update measured 4-5x faster than on the interleaved array);
+ * the state splits itself on the first update and joins again for a snapshot.
+ *
  * <p>A warm start that keeps a previous run's optimizer ({@link #warm}) starts the run's step
  * count (which drives the learning-rate schedule and the batch order) at 0 but remembers the
  * steps that built the slots ({@link #priorSteps()}), so Adam's bias correction stays that of
  * a long-running average instead of inflating the first updates tenfold.
  */
 public final class OptimizerState {
-  private final float[] slots;
+  private final int length;
+  private float[] slots; // interleaved (the exchange layout); null while split into planes
+  private float[][] planes; // slot j of parameter i at planes[j][i]; null until the first update
   private final long priorSteps;
   private long step;
 
@@ -23,6 +31,7 @@ public final class OptimizerState {
   }
 
   private OptimizerState(int slotLength, long priorSteps) {
+    this.length = slotLength;
     this.slots = new float[slotLength];
     this.priorSteps = priorSteps;
   }
@@ -47,7 +56,7 @@ public final class OptimizerState {
    * and the finished run's total steps become {@link #priorSteps()}.
    */
   public static OptimizerState warm(OptimizerState finished) {
-    return restore(0, finished.slots, finished.priorSteps + finished.step);
+    return restore(0, finished.interleaved(), finished.priorSteps + finished.step);
   }
 
   /** Steps taken by earlier runs whose slots this state continues (0 unless {@link #warm}). */
@@ -57,7 +66,7 @@ public final class OptimizerState {
 
   /** A copy of this state (step, slots and prior steps). */
   public OptimizerState copy() {
-    return restore(step, slots, priorSteps);
+    return restore(step, interleaved(), priorSteps);
   }
 
   /** Steps taken so far; the next step's 0-based index. */
@@ -69,22 +78,56 @@ public final class OptimizerState {
     step++;
   }
 
-  /** The live slot array (modified in place by every step). */
-  float[] slots() {
-    return slots;
+  /**
+   * The live slots as {@code k} arrays of one slot per parameter (modified in place by every
+   * step), splitting the interleaved array on the first call.
+   */
+  float[][] planes(int k) {
+    if (planes == null) {
+      if (k < 1 || length % k != 0) throw new IllegalArgumentException(length + " slots do not split into " + k + " per parameter");
+      int n = length / k;
+      float[][] p = new float[k][];
+      if (k == 1) {
+        p[0] = slots;
+      } else {
+        for (int j = 0; j < k; j++) p[j] = new float[n];
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < k; j++) p[j][i] = slots[i * k + j];
+        }
+      }
+      planes = p;
+      slots = null;
+    } else if (planes.length != k) {
+      throw new IllegalStateException("optimizer slots were split into " + planes.length + " per parameter, not " + k);
+    }
+    return planes;
   }
 
-  /** A copy of the slot array. */
+  /** The interleaved slot array: the live one, or joined from the planes (which then stay live). */
+  private float[] interleaved() {
+    if (slots != null) return slots;
+    int k = planes.length;
+    if (k == 1) return planes[0];
+    float[] out = new float[length];
+    int n = length / k;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < k; j++) out[i * k + j] = planes[j][i];
+    }
+    return out;
+  }
+
+  /** A copy of the slot array, interleaved (slot j of parameter i at {@code i * k + j}). */
   public float[] snapshot() {
-    return slots.clone();
+    float[] a = interleaved();
+    return a == slots || (planes != null && planes.length == 1) ? a.clone() : a;
   }
 
   public int slotLength() {
-    return slots.length;
+    return length;
   }
 
   /** True when step count, prior steps and every slot bit are equal. */
   public boolean sameAs(OptimizerState o) {
-    return step == o.step && priorSteps == o.priorSteps && Arrays.equals(slots, o.slots);
+    return step == o.step && priorSteps == o.priorSteps && Arrays.equals(interleaved(), o.interleaved());
   }
 }

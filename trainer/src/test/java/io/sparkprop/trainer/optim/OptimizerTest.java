@@ -217,4 +217,24 @@ class OptimizerTest {
       assertEquals(5, sb.step());
     }
   }
+
+  @Test
+  void adamSnapshot_interleavesTheMomentsPerParameter_afterTheUpdateSplitThem() {
+    Optimizer o = Optimizer.adam(0.1);
+    OptimizerState s = o.initialise(2);
+    o.step(new float[] {1f, 2f}, new float[] {0.5f, -2f}, s);
+    // one step from zero: m = (1 - 0.9) g, v = (1 - 0.999) g^2, stored as m0 v0 m1 v1
+    float[] snap = s.snapshot();
+    assertArrayEquals(new float[] {0.1f * 0.5f, 0.001f * 0.25f, 0.1f * -2f, 0.001f * 4f}, snap, 1e-9f);
+    snap[0] = 99f; // a copy
+    assertEquals(0.05f, s.snapshot()[0], 1e-9f);
+    OptimizerState back = OptimizerState.restore(s.step(), s.snapshot());
+    assertTrue(back.sameAs(s) && s.sameAs(back), "restored from the snapshot: the same state, split or not");
+    float[] p1 = {1f, 2f};
+    float[] p2 = {1f, 2f};
+    o.step(p1, new float[] {0.25f, 1f}, s);
+    o.step(p2, new float[] {0.25f, 1f}, back);
+    assertArrayEquals(p1, p2);
+    assertTrue(s.sameAs(back));
+  }
 }
