@@ -28,11 +28,19 @@ final class Sessions {
    * {@code spark.rpc.message.maxSize} (128 MB by default); larger results still take the block manager.
    */
   static SparkSession.Builder defaults(SparkSession.Builder b) {
-    org.apache.spark.SparkConf probe = new org.apache.spark.SparkConf(true);
-    if (!probe.contains("spark.executorEnv.OPENBLAS_NUM_THREADS")) b.config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-    if (!probe.contains("spark.ui.showConsoleProgress")) b.config("spark.ui.showConsoleProgress", "false");
-    if (!probe.contains("spark.task.maxDirectResultSize")) b.config("spark.task.maxDirectResultSize", "128m");
+    defaults(new org.apache.spark.SparkConf(true), b::config);
     return b;
+  }
+
+  /** The settings of {@link #defaults(SparkSession.Builder)} that {@code user} (the user's Spark settings) lacks, given to {@code set}. */
+  static void defaults(org.apache.spark.SparkConf user, java.util.function.BiConsumer<String, String> set) {
+    java.util.Map<String, String> ours = new java.util.LinkedHashMap<>();
+    ours.put("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+    ours.put("spark.ui.showConsoleProgress", "false");
+    ours.put("spark.task.maxDirectResultSize", "128m");
+    ours.forEach((k, v) -> {
+      if (!user.contains(k)) set.accept(k, v);
+    });
   }
 
   /** As {@link #open(String, String)}, with Spark's and Sparkprop's loggers at {@code level} (WARN, INFO, ERROR). */
