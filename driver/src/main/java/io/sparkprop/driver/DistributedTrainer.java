@@ -341,13 +341,18 @@ public final class DistributedTrainer {
 
   /** Index of the first NaN or infinite value, or -1. */
   static int firstNonFinite(float[] a) {
+    return firstNonFinite(a, 0, a.length);
+  }
+
+  /** Index of the first NaN or infinite value of {@code a[from..to)}, or -1. */
+  static int firstNonFinite(float[] a, int from, int to) {
     // a float is NaN or infinite iff its exponent bits are all ones; adding one exponent step to
     // exactly those carries into the sign bit, so one branch-free OR over the bits (which C2
     // vectorizes) says whether any is, and only then a second pass finds which
     int any = 0;
-    for (float v : a) any |= (Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000;
+    for (int i = from; i < to; i++) any |= (Float.floatToRawIntBits(a[i]) & 0x7f800000) + 0x00800000;
     if (any >= 0) return -1;
-    for (int i = 0; i < a.length; i++) {
+    for (int i = from; i < to; i++) {
       if (!Float.isFinite(a[i])) return i;
     }
     return -1;

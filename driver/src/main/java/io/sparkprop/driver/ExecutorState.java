@@ -220,17 +220,12 @@ final class ExecutorState {
     };
   }
 
-  /** The index of the first non-finite value of {@code a}, or -1; scanned in slices by {@code ranges}. */
+  /** {@link DistributedTrainer#firstNonFinite(float[])} scanned in slices by {@code ranges}: the first index whichever slice finds it. */
   static int firstNonFinite(float[] a, io.sparkprop.trainer.optim.Ranges ranges) {
     java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
     ranges.run(a.length, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        if (!Float.isFinite(a[i])) {
-          int at = i;
-          first.accumulateAndGet(at, Math::min);
-          return;
-        }
-      }
+      int at = DistributedTrainer.firstNonFinite(a, from, to);
+      if (at >= 0) first.accumulateAndGet(at, Math::min);
     });
     return first.get() == Integer.MAX_VALUE ? -1 : first.get();
   }
