@@ -56,7 +56,7 @@ public final class OptimizerState {
    * and the finished run's total steps become {@link #priorSteps()}.
    */
   public static OptimizerState warm(OptimizerState finished) {
-    return restore(0, finished.interleaved(), finished.priorSteps + finished.step);
+    return restore(0, finished.snapshot(), finished.priorSteps + finished.step);
   }
 
   /** Steps taken by earlier runs whose slots this state continues (0 unless {@link #warm}). */
@@ -66,7 +66,7 @@ public final class OptimizerState {
 
   /** A copy of this state (step, slots and prior steps). */
   public OptimizerState copy() {
-    return restore(step, interleaved(), priorSteps);
+    return restore(step, snapshot(), priorSteps);
   }
 
   /** Steps taken so far; the next step's 0-based index. */
@@ -80,7 +80,7 @@ public final class OptimizerState {
 
   /**
    * The live slots as {@code k} arrays of one slot per parameter (modified in place by every
-   * step), splitting the interleaved array on the first call.
+   * step), splitting the interleaved array on the first call ({@link #snapshot()} joins them again).
    */
   float[][] planes(int k) {
     if (planes == null) {
@@ -103,11 +103,10 @@ public final class OptimizerState {
     return planes;
   }
 
-  /** The interleaved slot array: the live one, or joined from the planes (which then stay live). */
-  private float[] interleaved() {
-    if (slots != null) return slots;
+  /** A copy of the slot array, interleaved (slot j of parameter i at {@code i * k + j}), split or not. */
+  public float[] snapshot() {
+    if (planes == null) return slots.clone();
     int k = planes.length;
-    if (k == 1) return planes[0];
     float[] out = new float[length];
     int n = length / k;
     for (int i = 0; i < n; i++) {
@@ -116,18 +115,12 @@ public final class OptimizerState {
     return out;
   }
 
-  /** A copy of the slot array, interleaved (slot j of parameter i at {@code i * k + j}). */
-  public float[] snapshot() {
-    float[] a = interleaved();
-    return a == slots || (planes != null && planes.length == 1) ? a.clone() : a;
-  }
-
   public int slotLength() {
     return length;
   }
 
   /** True when step count, prior steps and every slot bit are equal. */
   public boolean sameAs(OptimizerState o) {
-    return step == o.step && priorSteps == o.priorSteps && Arrays.equals(interleaved(), o.interleaved());
+    return step == o.step && priorSteps == o.priorSteps && Arrays.equals(snapshot(), o.snapshot());
   }
 }
