@@ -105,7 +105,7 @@ public final class BenchmarkSuite {
     outDir = out;
     long t0 = System.nanoTime();
     // first, in JVMs of their own: what bin/sparkprop users pay per step
-    String realPath = RealPathBenchmark.run(Path.of(System.getProperty("java.io.tmpdir"), "sparkprop-realpath"), quick ? 4 : 10);
+    String realPath = RealPathBenchmark.run(Path.of(System.getProperty("java.io.tmpdir"), "sparkprop-realpath"), quick ? 4 : 10, List.of());
     // the CLI's session settings (direct task results, one BLAS thread per task), so the rows measure what users run
     SparkSession spark = CliJobs.withCliDefaults(SparkSession.builder().master("local[2]").appName("sparkprop-benchmarks")
         .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false")).getOrCreate();

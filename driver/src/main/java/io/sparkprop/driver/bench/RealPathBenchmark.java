@@ -44,21 +44,32 @@ public final class RealPathBenchmark {
   private RealPathBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 1 && args[0].equals("--child-empty")) {
+      childEmpty(Integer.parseInt(args[1]));
+      return;
+    }
     if (args.length > 0 && args[0].equals("--child")) {
-      child(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+      child(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+          Arrays.asList(args).subList(6, args.length));
       return;
     }
     int epochs = 10;
     Path work = Path.of(System.getProperty("java.io.tmpdir"), "sparkprop-realpath");
+    List<String> sets = new ArrayList<>();
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals("--epochs")) epochs = Integer.parseInt(args[i + 1]);
       if (args[i].equals("--work")) work = Path.of(args[i + 1]);
+      if (args[i].equals("--set")) sets.add(args[i + 1]);
     }
-    System.out.print(run(work, epochs));
+    System.out.print(run(work, epochs, sets));
   }
 
-  /** Prepares the files, runs every source in a fresh JVM, returns the Markdown section. */
-  static String run(Path work, int epochs) throws Exception {
+  /**
+   * Prepares the files, runs every source in a fresh JVM, returns the Markdown section.
+   *
+   * @param sets config overrides (KEY=VALUE) for every run after the benchmark's own, for A/B runs
+   */
+  static String run(Path work, int epochs, List<String> sets) throws Exception {
     if (!FashionMnist.installed()) return "Skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist).\n\n";
     Path data = work.resolve("data");
     prepare(data);
@@ -75,7 +86,7 @@ public final class RealPathBenchmark {
     StringBuilder summary = new StringBuilder();
     Map<String, JsonNode> perStep = new java.util.HashMap<>();
     for (String source : SOURCES) {
-      JsonNode r = launch(source, data, work.resolve("runs"), epochs, 1);
+      JsonNode r = launch(source, data, work.resolve("runs"), epochs, 1, sets);
       perStep.put(source, r);
       double empty = r.path("emptyJobMs").asDouble();
       double later;
@@ -96,6 +107,14 @@ public final class RealPathBenchmark {
       summary.append(String.format("| %s | %.1f | %.1f | %.1f | %+.1f | %.2f | %.1f | %.4f |%n", source, firstDiff, later, empty,
           later - empty, firstDiff / later, r.path("trainSeconds").asDouble(), r.path("validationAccuracy").asDouble()));
     }
+    int spe = (60_000 + BenchmarkSuite.shippedBatch() - 1) / BenchmarkSuite.shippedBatch(); // every source trains on 60k rows
+    JsonNode cold = launchEmpty(spe);
+    md.append("\nSpark's own job path in a fresh JVM, for scale (a child JVM starts the CLI's session and runs only empty jobs, ")
+        .append("the number of an epoch's steps at a time): jobs 1-").append(spe).append(" ").append(String.format("%.1f", cold.path("epoch1Ms").asDouble()))
+        .append(" ms, jobs ").append(spe + 1).append("-").append(2 * spe).append(" ").append(String.format("%.1f", cold.path("epoch2Ms").asDouble()))
+        .append(" ms, after 1000 jobs ").append(String.format("%.1f", cold.path("warmMs").asDouble())).append(" ms (medians): an empty job's own ")
+        .append(String.format("first epoch / second %.2f", cold.path("epoch1Ms").asDouble() / cold.path("epoch2Ms").asDouble()))
+        .append(", a step's first epoch runs Spark's cold path as much as its own.\n");
     md.append("\nSummary (epochs 2-").append(epochs).append(": the median of their medians):\n\n")
         .append("| source | epoch 1 step - task ms | epochs 2+ step - task ms | empty job ms | epochs 2+ over empty job ms | epoch 1 / later | whole job s (load, train, evaluate) | final validation accuracy (t10k) |\n")
         .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n").append(summary)
@@ -106,7 +125,7 @@ public final class RealPathBenchmark {
         .append("| source | epoch 1 s | epochs 2+ s (median) | epoch 1 / later | epochs 2+ step - task ms | whole job s | ")
         .append("one job per step: epochs 2+ s | speed-up, epochs 2+ |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (String source : SOURCES) {
-      JsonNode fused = launch(source, data, work.resolve("runs"), epochs, 0);
+      JsonNode fused = launch(source, data, work.resolve("runs"), epochs, 0, sets);
       double[] f = epochSeconds(fused);
       double[] one = epochSeconds(perStep.get(source));
       List<Double> diffs = new ArrayList<>();
@@ -131,14 +150,11 @@ public final class RealPathBenchmark {
     return new double[] {first, later.isEmpty() ? Double.NaN : later.get(later.size() / 2)};
   }
 
-  static JsonNode launch(String source, Path data, Path runs, int epochs, int stepsPerJob) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-D")) cmd.add(a);
-    }
-    cmd.addAll(List.of("-Xmx4g", "-cp", System.getProperty("java.class.path"), RealPathBenchmark.class.getName(), "--child", source,
+  static JsonNode launch(String source, Path data, Path runs, int epochs, int stepsPerJob, List<String> sets) throws Exception {
+    List<String> cmd = javaCommand();
+    cmd.addAll(List.of(RealPathBenchmark.class.getName(), "--child", source,
         data.toString(), runs.resolve(source + "-" + stepsPerJob).toString(), Integer.toString(epochs), Integer.toString(stepsPerJob)));
+    cmd.addAll(sets);
     ProcessBuilder b = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
     b.environment().put("OPENBLAS_NUM_THREADS", "1");
     Process p = b.start();
@@ -148,6 +164,54 @@ public final class RealPathBenchmark {
         () -> new IllegalStateException("no result from the " + source + " run:\n" + out));
     System.err.println(last);
     return JSON.readTree(last);
+  }
+
+  /** A fresh JVM's empty jobs: medians of jobs 1..spe, spe+1..2 spe and of 300 after 1000. */
+  static JsonNode launchEmpty(int spe) throws Exception {
+    List<String> cmd = javaCommand();
+    cmd.addAll(List.of(RealPathBenchmark.class.getName(), "--child-empty", Integer.toString(spe)));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException("the empty-job run failed:\n" + out);
+    return JSON.readTree(out.lines().filter(l -> l.startsWith("{\"epoch1Ms\"")).reduce((a, c) -> c).orElseThrow(
+        () -> new IllegalStateException("no result from the empty-job run:\n" + out)));
+  }
+
+  static void childEmpty(int spe) throws Exception {
+    SparkSession spark = CliJobs.session("local[2]", "realpath-empty");
+    try {
+      JavaRDD<Integer> empty = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(Arrays.asList(1, 2), 2);
+      double[] ms = new double[1300];
+      for (int i = 0; i < ms.length; i++) {
+        long s = System.nanoTime();
+        empty.count();
+        ms[i] = (System.nanoTime() - s) / 1e6;
+      }
+      ObjectNode r = JSON.createObjectNode();
+      r.put("epoch1Ms", medianOf(Arrays.copyOfRange(ms, 0, spe)));
+      r.put("epoch2Ms", medianOf(Arrays.copyOfRange(ms, spe, 2 * spe)));
+      r.put("warmMs", medianOf(Arrays.copyOfRange(ms, 1000, 1300)));
+      System.out.println(JSON.writeValueAsString(r));
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static double medianOf(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  /** The java command and JVM flags of this JVM (the bench script's, which are bin/sparkprop's), with the children's heap. */
+  private static List<String> javaCommand() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-D")) cmd.add(a);
+    }
+    cmd.addAll(List.of("-Xmx4g", "-cp", System.getProperty("java.class.path")));
+    return cmd;
   }
 
   /** The config overrides that make the CLI read {@code source}. */
@@ -172,10 +236,11 @@ public final class RealPathBenchmark {
     return o;
   }
 
-  static void child(String source, Path data, Path out, int epochs, int stepsPerJob) throws Exception {
+  static void child(String source, Path data, Path out, int epochs, int stepsPerJob, List<String> extra) throws Exception {
     List<String> sets = overrides(source, data, out);
     sets.add("training.epochs=" + epochs);
     sets.add("training.steps-per-job=" + stepsPerJob);
+    sets.addAll(extra);
     JobConfig cfg = JobConfig.load("conf/fashion-mnist.conf", sets);
     SparkSession spark = CliJobs.session("local[2]", "realpath-" + source);
     long t0 = System.nanoTime();
