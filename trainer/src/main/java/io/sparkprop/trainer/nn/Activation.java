@@ -162,8 +162,8 @@ public final class Activation implements Serializable {
   public void backward(float[] z, float[] a, float[] d, int off, int n) {
     int end = off + n;
     switch (kind) {
-      case RELU:
-        for (int i = off; i < end; i++) d[i] = z[i] > 0 ? d[i] : 0f;
+      case RELU: // d where z > 0, else +0: as a bit mask, since a branch on z's sign mispredicts on about half of the units
+        for (int i = off; i < end; i++) d[i] = Float.intBitsToFloat(Float.floatToRawIntBits(d[i]) & positiveMask(z[i]));
         return;
       case IDENTITY:
         return;
@@ -185,6 +185,15 @@ public final class Activation implements Serializable {
       default:
         throw new AssertionError(kind);
     }
+  }
+
+  /**
+   * All ones when {@code z > 0} (NaN is not), else 0, without a branch: z > 0 exactly when its bits,
+   * read as an int, lie in [1, bits of +infinity].
+   */
+  static int positiveMask(float z) {
+    int b = Float.floatToRawIntBits(z);
+    return ~(((b - 1) | (0x7f800000 - b)) >> 31);
   }
 
   /** The logistic function, evaluated without overflow for any finite or infinite z. */

@@ -55,6 +55,32 @@ class ActivationTest {
     assertEquals(5f, d[2], 0f);
   }
 
+  @Test
+  void reluBackward_isBitwiseTheBranchingDefinition_atEverySpecialValue() {
+    float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1f, -1f, Float.MAX_VALUE, -Float.MAX_VALUE,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffc00000),
+        Float.intBitsToFloat(0x7f800001)};
+    java.util.Random r = new java.util.Random(3);
+    int n = special.length * special.length + 1000;
+    float[] z = new float[n];
+    float[] d = new float[n];
+    for (int i = 0; i < special.length * special.length; i++) { // every pair of special z and incoming d
+      z[i] = special[i / special.length];
+      d[i] = special[i % special.length];
+    }
+    for (int i = special.length * special.length; i < n; i++) {
+      z[i] = Float.intBitsToFloat(r.nextInt());
+      d[i] = (float) r.nextGaussian();
+    }
+    float[] got = d.clone();
+    Activation.RELU.backward(z, new float[n], got, 0, n);
+    for (int i = 0; i < n; i++) {
+      float want = z[i] > 0 ? d[i] : 0f;
+      assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[i]), "z " + z[i] + " (bits " + Integer.toHexString(
+          Float.floatToRawIntBits(z[i])) + "), d " + d[i]);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sigmoid", "tanh", "relu", "leaky-relu(0.1)", "identity", "softplus", "gelu"})
   void derivative_matchesCentralFiniteDifferenceInFloat64(String name) {
