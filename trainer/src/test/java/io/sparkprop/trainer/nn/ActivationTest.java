@@ -56,7 +56,7 @@ class ActivationTest {
   }
 
   @Test
-  void reluBackward_isBitwiseTheBranchingDefinition_atEverySpecialValue() {
+  void reluAndLeakyRelu_areBitwiseTheBranchingDefinitions_atEverySpecialValue() {
     float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1f, -1f, Float.MAX_VALUE, -Float.MAX_VALUE,
         Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffc00000),
         Float.intBitsToFloat(0x7f800001)};
@@ -74,11 +74,23 @@ class ActivationTest {
     }
     float[] got = d.clone();
     Activation.RELU.backward(z, new float[n], got, 0, n);
+    Activation leaky = Activation.leakyRelu(0.2);
+    float[] gotLeaky = d.clone();
+    leaky.backward(z, new float[n], gotLeaky, 0, n);
+    float[] a = new float[n];
+    leaky.forward(z, a, 0, n);
     for (int i = 0; i < n; i++) {
-      float want = z[i] > 0 ? d[i] : 0f;
-      assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[i]), "z " + z[i] + " (bits " + Integer.toHexString(
-          Float.floatToRawIntBits(z[i])) + "), d " + d[i]);
+      String at = "z " + z[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(z[i])) + "), d " + d[i];
+      assertEquals(Float.floatToRawIntBits(z[i] > 0 ? d[i] : 0f), Float.floatToRawIntBits(got[i]), "relu, " + at);
+      assertSameBits(z[i] > 0 ? d[i] : 0.2f * d[i], gotLeaky[i], "leaky backward, " + at);
+      assertSameBits(z[i] > 0 ? z[i] : 0.2f * z[i], a[i], "leaky forward, " + at);
     }
+  }
+
+  /** Bitwise equal, except that a NaN may come back quieted (leaky ReLU multiplies a kept value by 1). */
+  private static void assertSameBits(float want, float got, String what) {
+    if (Float.isNaN(want)) assertTrue(Float.isNaN(got), what + ": " + got);
+    else assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), what);
   }
 
   @ParameterizedTest
