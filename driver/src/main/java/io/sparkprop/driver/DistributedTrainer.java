@@ -574,7 +574,7 @@ public final class DistributedTrainer {
       float[] p = ExecutorState.params(params);
       ExecutorState.Group g = ExecutorState.group(spec);
       LossSum s = g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf),
-          ExecutorState.ranges(blocks.size()));
+          ExecutorState.ranges(blocks.size()), false);
       float[] grad = g.sum();
       if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0);
       if (slices > 0) {

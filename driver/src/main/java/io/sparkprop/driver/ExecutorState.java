@@ -99,8 +99,10 @@ final class ExecutorState {
    */
   static final class Group {
     private float[][] grads = new float[0][];
+    private static final int UNCHECKED = -2;
     private final int n;
     private float[] sum;
+    private int firstBad = UNCHECKED;
 
     Group(int n) {
       this.n = n;
@@ -113,8 +115,10 @@ final class ExecutorState {
      * the driver's {@link OrderedSum} exactly) is then {@link #sum()}; {@code ranges} splits that
      * addition over the task's threads (each element is added in block order whichever thread
      * takes it).
+     *
+     * @param checkSum also find the sum's first non-finite index while adding ({@link #firstNonFiniteOfSum})
      */
-    LossSum accumulate(List<RowSource> blocks, BlockWork work, io.sparkprop.trainer.optim.Ranges ranges) {
+    LossSum accumulate(List<RowSource> blocks, BlockWork work, io.sparkprop.trainer.optim.Ranges ranges, boolean checkSum) {
       int b = blocks.size();
       if (grads.length < b) grads = java.util.Arrays.copyOf(grads, b);
       LossSum[] sums = new LossSum[b];
@@ -145,14 +149,21 @@ final class ExecutorState {
         if (sums[i].count() > 0) add.add(g);
       }
       sum = add.isEmpty() ? null : add.get(0);
+      firstBad = UNCHECKED;
       if (add.size() > 1) {
         float[] a = sum;
+        java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
         ranges.run(n, (from, to) -> {
           for (int k = 1; k < add.size(); k++) {
             float[] g = add.get(k);
             for (int x = from; x < to; x++) a[x] += g[x];
           }
+          if (checkSum) { // the finite check of the slice just added, while it is in this thread's cache
+            int at = DistributedTrainer.firstNonFinite(a, from, to);
+            if (at >= 0) first.accumulateAndGet(at, Math::min);
+          }
         });
+        if (checkSum) firstBad = first.get() == Integer.MAX_VALUE ? -1 : first.get();
       }
       return new LossSum(loss, weight, count);
     }
@@ -160,6 +171,15 @@ final class ExecutorState {
     /** The summed gradient of the last {@link #accumulate} (null when no block held a member). */
     float[] sum() {
       return sum;
+    }
+
+    /**
+     * The first NaN or infinite index of {@link #sum()} (-1 for none): found while adding when
+     * several blocks were added, else scanned now by {@code ranges}.
+     */
+    int firstNonFiniteOfSum(io.sparkprop.trainer.optim.Ranges ranges) {
+      if (firstBad == UNCHECKED) firstBad = sum == null ? -1 : firstNonFinite(sum, ranges);
+      return firstBad;
     }
   }
 
@@ -218,6 +238,20 @@ final class ExecutorState {
         return null;
       });
     };
+  }
+
+  /**
+   * {@code ranges} that after each range's work scans that range of {@code a} for a NaN or
+   * infinite value (while it is in the thread's cache) and keeps the smallest index found in
+   * {@code first}, which the caller starts at {@link Integer#MAX_VALUE}.
+   */
+  static io.sparkprop.trainer.optim.Ranges checkingAfter(io.sparkprop.trainer.optim.Ranges ranges, float[] a,
+      java.util.concurrent.atomic.AtomicInteger first) {
+    return (n, task) -> ranges.run(n, (from, to) -> {
+      task.run(from, to);
+      int at = DistributedTrainer.firstNonFinite(a, from, Math.min(to, a.length));
+      if (at >= 0) first.accumulateAndGet(at, Math::min);
+    });
   }
 
   /** {@link DistributedTrainer#firstNonFinite(float[])} scanned in slices by {@code ranges}: the first index whichever slice finds it. */

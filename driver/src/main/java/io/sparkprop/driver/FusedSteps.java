@@ -91,7 +91,7 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
       int k = k0 + done;
       long t0 = System.nanoTime();
       LossSum s = group.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(params, block, plan, epoch, k, buf),
-          ranges);
+          ranges, true);
       float[] g = group.sum();
       if (g == null) { // no member of the batch: the driver's zero gradient and weight 0
         if (zero == null) zero = new float[params.length];
@@ -105,17 +105,19 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
         value = loss;
         break;
       }
-      int bad = ExecutorState.firstNonFinite(g, ranges);
+      int bad = g == zero ? -1 : group.firstNonFiniteOfSum(ranges);
       if (bad >= 0) {
         kind = GRADIENT;
         index = bad;
         value = g[bad];
         break;
       }
-      spec.optimizer().stepFromSum(params, g, weight, state, ranges);
+      // the parameters' finite check runs on each slice right after the update wrote it
+      java.util.concurrent.atomic.AtomicInteger firstBadParam = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+      spec.optimizer().stepFromSum(params, g, weight, state, ExecutorState.checkingAfter(ranges, params, firstBadParam));
       long t2 = System.nanoTime();
       sums.putDouble(loss).putDouble(weight).putLong(s.count()).putLong(t1 - t0).putLong(t2 - t1);
-      bad = ExecutorState.firstNonFinite(params, ranges);
+      bad = firstBadParam.get() == Integer.MAX_VALUE ? -1 : firstBadParam.get();
       if (bad >= 0) {
         done++;
         kind = PARAMETER;

@@ -47,6 +47,52 @@ class ExecutorStateTest {
   }
 
   @Test
+  void groupSum_findsTheSumsFirstNonFiniteIndex_whileAdding() {
+    int n = 100_000;
+    java.util.List<io.sparkprop.trainer.data.RowSource> blocks = new java.util.ArrayList<>();
+    for (int b = 0; b < 3; b++) blocks.add(new io.sparkprop.trainer.data.Examples(b, 1, 1, 1, new float[1], new float[1], null));
+    float[][] parts = new float[3][n];
+    parts[1][90_000] = Float.NaN; // in one block
+    parts[2][60_000] = Float.NEGATIVE_INFINITY;
+    parts[0][70_000] = Float.MAX_VALUE; // finite in every block, infinite only in the sum
+    parts[2][70_000] = Float.MAX_VALUE;
+    for (int threads : new int[] {1, 2, 3}) {
+      for (int clean = 0; clean < 2; clean++) {
+        ExecutorState.Group g = new ExecutorState.Group(n);
+        int c = clean;
+        java.util.concurrent.atomic.AtomicInteger which = new java.util.concurrent.atomic.AtomicInteger();
+        g.accumulate(blocks, (block, buf) -> {
+          float[] src = c == 1 ? new float[n] : parts[(int) block.firstId()];
+          System.arraycopy(src, 0, buf, 0, n);
+          which.incrementAndGet();
+          return new io.sparkprop.trainer.nn.LossSum(0, 1, 1);
+        }, ExecutorState.ranges(threads), true);
+        assertEquals(3, which.get());
+        int serial = DistributedTrainer.firstNonFinite(g.sum());
+        assertEquals(clean == 1 ? -1 : 60_000, serial, "the sum's own first non-finite index");
+        assertEquals(serial, g.firstNonFiniteOfSum(Ranges.SERIAL), threads + " threads, clean " + clean);
+      }
+    }
+  }
+
+  @Test
+  void checkingAfter_scansEachRangeAfterItsWork_andKeepsTheSmallestIndex() {
+    float[] a = new float[300_000];
+    for (int threads : new int[] {1, 2, 4}) {
+      java.util.Arrays.fill(a, 1f);
+      java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+      ExecutorState.checkingAfter(ExecutorState.ranges(threads), a, first).run(a.length, (from, to) -> {
+        for (int i = from; i < to; i++) if (i == 250_000 || i == 40_000) a[i] = Float.POSITIVE_INFINITY; // written by the work
+      });
+      assertEquals(40_000, first.get(), threads + " threads");
+    }
+    java.util.concurrent.atomic.AtomicInteger none = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+    java.util.Arrays.fill(a, 2f);
+    ExecutorState.checkingAfter(ExecutorState.ranges(2), a, none).run(a.length, (from, to) -> { });
+    assertEquals(Integer.MAX_VALUE, none.get());
+  }
+
+  @Test
   void eachOnItsThread_returnsByItem_andRethrowsAFailureAfterEveryItemEnded() {
     assertEquals(java.util.List.of(0, 10, 20, 30), ExecutorState.eachOnItsThread(4, j -> j * 10));
     AtomicIntegerArray ended = new AtomicIntegerArray(3);
