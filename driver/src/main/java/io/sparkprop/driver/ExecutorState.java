@@ -49,6 +49,27 @@ final class ExecutorState {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicBoolean BLAS_LOADING = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Starts loading the BLAS implementation (the native library and its classes: about 60 ms in a
+   * fresh JVM) on a daemon thread, once per JVM, so that an executor's first training step does
+   * not wait for it: the packing tasks call this while the data loads. A failure is left for the
+   * first step to report.
+   */
+  static void loadBlasInBackground() {
+    if (!BLAS_LOADING.compareAndSet(false, true)) return;
+    Thread t = new Thread(() -> {
+      try {
+        io.sparkprop.trainer.nn.Blas.get();
+      } catch (RuntimeException | LinkageError e) {
+        // the first step's Blas.get() throws it again, in the task, where Spark reports it
+      }
+    }, "sparkprop-blas-load");
+    t.setDaemon(true);
+    t.start();
+  }
+
   /**
    * The parameters as little-endian float32 bytes, for broadcasting: a byte[] is written and read
    * in bulk by Spark's serializers, where a float[] goes through a call per element (measured as

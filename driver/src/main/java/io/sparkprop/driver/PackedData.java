@@ -122,7 +122,10 @@ public final class PackedData {
   private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level, int threads) {
     int d = set.features();
     int tw = set.targetWidth();
-    JavaRDD<Examples> concat = set.blocks().mapPartitions(it -> List.of(concat(it, d, tw)).iterator(), true);
+    JavaRDD<Examples> concat = set.blocks().mapPartitions(it -> {
+      ExecutorState.loadBlasInBackground(); // the executor's first step needs it
+      return List.of(concat(it, d, tw)).iterator();
+    }, true);
     concat.persist(level);
     List<Integer> counts;
     try {
@@ -206,7 +209,10 @@ public final class PackedData {
     int tw = set.targetWidth();
     String key = "sparkprop-packed-" + java.util.UUID.randomUUID();
     JavaRDD<PackedFile> handles = set.blocks().mapPartitionsWithIndex(
-        (p, it) -> List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator(), true);
+        (p, it) -> {
+          ExecutorState.loadBlasInBackground(); // the executor's first step needs it
+          return List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator();
+        }, true);
     handles.persist(StorageLevel.MEMORY_AND_DISK());
     Runnable delete = () -> {
       LocalFilesRDD.deleteFiles(handles.rdd(), key);
