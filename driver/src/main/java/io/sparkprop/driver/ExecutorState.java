@@ -173,18 +173,14 @@ final class ExecutorState {
       firstBad = UNCHECKED;
       if (add.size() > 1) {
         float[] a = sum;
-        java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
-        ranges.run(n, (from, to) -> {
+        NonFiniteScan scan = checkSum ? new NonFiniteScan(a) : null; // each slice checked just after it was added
+        (scan == null ? ranges : scan.after(ranges)).run(n, (from, to) -> {
           for (int k = 1; k < add.size(); k++) {
             float[] g = add.get(k);
             for (int x = from; x < to; x++) a[x] += g[x];
           }
-          if (checkSum) { // the finite check of the slice just added, while it is in this thread's cache
-            int at = DistributedTrainer.firstNonFinite(a, from, to);
-            if (at >= 0) first.accumulateAndGet(at, Math::min);
-          }
         });
-        if (checkSum) firstBad = first.get() == Integer.MAX_VALUE ? -1 : first.get();
+        if (scan != null) firstBad = scan.first();
       }
       return new LossSum(loss, weight, count);
     }
@@ -262,27 +258,39 @@ final class ExecutorState {
   }
 
   /**
-   * {@code ranges} that after each range's work scans that range of {@code a} for a NaN or
-   * infinite value (while it is in the thread's cache) and keeps the smallest index found in
-   * {@code first}, which the caller starts at {@link Integer#MAX_VALUE}.
+   * The first NaN or infinite index of an array, found slice by slice: {@link #after} runs a pass
+   * in ranges and scans each range of the array right after the pass's work on it (while it is in
+   * the thread's cache); {@link #first} is the smallest index any range found.
    */
-  static io.sparkprop.trainer.optim.Ranges checkingAfter(io.sparkprop.trainer.optim.Ranges ranges, float[] a,
-      java.util.concurrent.atomic.AtomicInteger first) {
-    return (n, task) -> ranges.run(n, (from, to) -> {
-      task.run(from, to);
-      int at = DistributedTrainer.firstNonFinite(a, from, Math.min(to, a.length));
-      if (at >= 0) first.accumulateAndGet(at, Math::min);
-    });
+  static final class NonFiniteScan {
+    private final float[] a;
+    private final java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+
+    NonFiniteScan(float[] a) {
+      this.a = a;
+    }
+
+    /** {@code ranges} that scan each range of the array after the range's work. */
+    io.sparkprop.trainer.optim.Ranges after(io.sparkprop.trainer.optim.Ranges ranges) {
+      return (n, task) -> ranges.run(n, (from, to) -> {
+        task.run(from, to);
+        int at = DistributedTrainer.firstNonFinite(a, from, Math.min(to, a.length));
+        if (at >= 0) first.accumulateAndGet(at, Math::min);
+      });
+    }
+
+    /** The smallest non-finite index found so far, or -1. */
+    int first() {
+      int f = first.get();
+      return f == Integer.MAX_VALUE ? -1 : f;
+    }
   }
 
   /** {@link DistributedTrainer#firstNonFinite(float[])} scanned in slices by {@code ranges}: the first index whichever slice finds it. */
   static int firstNonFinite(float[] a, io.sparkprop.trainer.optim.Ranges ranges) {
-    java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
-    ranges.run(a.length, (from, to) -> {
-      int at = DistributedTrainer.firstNonFinite(a, from, to);
-      if (at >= 0) first.accumulateAndGet(at, Math::min);
-    });
-    return first.get() == Integer.MAX_VALUE ? -1 : first.get();
+    NonFiniteScan scan = new NonFiniteScan(a);
+    scan.after(ranges).run(a.length, (from, to) -> { });
+    return scan.first();
   }
 
   private static final ThreadLocal<Group> GROUP = new ThreadLocal<>();

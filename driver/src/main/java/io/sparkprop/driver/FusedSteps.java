@@ -113,11 +113,11 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
         break;
       }
       // the parameters' finite check runs on each slice right after the update wrote it
-      java.util.concurrent.atomic.AtomicInteger firstBadParam = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
-      spec.optimizer().stepFromSum(params, g, weight, state, ExecutorState.checkingAfter(ranges, params, firstBadParam));
+      ExecutorState.NonFiniteScan scan = new ExecutorState.NonFiniteScan(params);
+      spec.optimizer().stepFromSum(params, g, weight, state, scan.after(ranges));
       long t2 = System.nanoTime();
       sums.putDouble(loss).putDouble(weight).putLong(s.count()).putLong(t1 - t0).putLong(t2 - t1);
-      bad = firstBadParam.get() == Integer.MAX_VALUE ? -1 : firstBadParam.get();
+      bad = scan.first();
       if (bad >= 0) {
         done++;
         kind = PARAMETER;

@@ -76,20 +76,20 @@ class ExecutorStateTest {
   }
 
   @Test
-  void checkingAfter_scansEachRangeAfterItsWork_andKeepsTheSmallestIndex() {
+  void nonFiniteScan_scansEachRangeAfterItsWork_andKeepsTheSmallestIndex() {
     float[] a = new float[300_000];
     for (int threads : new int[] {1, 2, 4}) {
       java.util.Arrays.fill(a, 1f);
-      java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
-      ExecutorState.checkingAfter(ExecutorState.ranges(threads), a, first).run(a.length, (from, to) -> {
+      ExecutorState.NonFiniteScan scan = new ExecutorState.NonFiniteScan(a);
+      scan.after(ExecutorState.ranges(threads)).run(a.length, (from, to) -> {
         for (int i = from; i < to; i++) if (i == 250_000 || i == 40_000) a[i] = Float.POSITIVE_INFINITY; // written by the work
       });
-      assertEquals(40_000, first.get(), threads + " threads");
+      assertEquals(40_000, scan.first(), threads + " threads");
     }
-    java.util.concurrent.atomic.AtomicInteger none = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
     java.util.Arrays.fill(a, 2f);
-    ExecutorState.checkingAfter(ExecutorState.ranges(2), a, none).run(a.length, (from, to) -> { });
-    assertEquals(Integer.MAX_VALUE, none.get());
+    ExecutorState.NonFiniteScan none = new ExecutorState.NonFiniteScan(a);
+    none.after(ExecutorState.ranges(2)).run(a.length, (from, to) -> { });
+    assertEquals(-1, none.first());
   }
 
   @Test
