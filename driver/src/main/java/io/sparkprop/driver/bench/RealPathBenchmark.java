@@ -188,19 +188,13 @@ public final class RealPathBenchmark {
         ms[i] = (System.nanoTime() - s) / 1e6;
       }
       ObjectNode r = JSON.createObjectNode();
-      r.put("epoch1Ms", medianOf(Arrays.copyOfRange(ms, 0, spe)));
-      r.put("epoch2Ms", medianOf(Arrays.copyOfRange(ms, spe, 2 * spe)));
-      r.put("warmMs", medianOf(Arrays.copyOfRange(ms, 1000, 1300)));
+      r.put("epoch1Ms", StepOverheadBenchmark.median(Arrays.copyOfRange(ms, 0, spe)));
+      r.put("epoch2Ms", StepOverheadBenchmark.median(Arrays.copyOfRange(ms, spe, 2 * spe)));
+      r.put("warmMs", StepOverheadBenchmark.median(Arrays.copyOfRange(ms, 1000, 1300)));
       System.out.println(JSON.writeValueAsString(r));
     } finally {
       spark.stop();
     }
-  }
-
-  private static double medianOf(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
   }
 
   /** The java command and JVM flags of this JVM (the bench script's, which are bin/sparkprop's), with the children's heap. */
