@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkprop.datasets.FashionMnist;
 import io.sparkprop.datasets.IdxReader;
 import io.sparkprop.driver.cli.CliJobs;
+import io.sparkprop.driver.cli.Session;
 import io.sparkprop.driver.config.JobConfig;
 import io.sparkprop.trainer.data.Examples;
 import java.io.BufferedWriter;
@@ -178,9 +179,8 @@ public final class RealPathBenchmark {
   }
 
   static void childEmpty(int spe) throws Exception {
-    SparkSession spark = CliJobs.session("local[2]", "realpath-empty");
-    try {
-      JavaRDD<Integer> empty = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(Arrays.asList(1, 2), 2);
+    try (Session spark = CliJobs.session("local[2]", "realpath-empty")) {
+      JavaRDD<Integer> empty = spark.jsc().parallelize(Arrays.asList(1, 2), 2);
       double[] ms = new double[1300];
       for (int i = 0; i < ms.length; i++) {
         long s = System.nanoTime();
@@ -192,8 +192,6 @@ public final class RealPathBenchmark {
       r.put("epoch2Ms", StepOverheadBenchmark.median(Arrays.copyOfRange(ms, spe, 2 * spe)));
       r.put("warmMs", StepOverheadBenchmark.median(Arrays.copyOfRange(ms, 1000, 1300)));
       System.out.println(JSON.writeValueAsString(r));
-    } finally {
-      spark.stop();
     }
   }
 
@@ -236,15 +234,13 @@ public final class RealPathBenchmark {
     sets.add("training.steps-per-job=" + stepsPerJob);
     sets.addAll(extra);
     JobConfig cfg = JobConfig.load("conf/fashion-mnist.conf", sets);
-    SparkSession spark = CliJobs.session("local[2]", "realpath-" + source);
     long t0 = System.nanoTime();
     ObjectNode result = JSON.createObjectNode();
-    try {
+    try (Session spark = CliJobs.session("local[2]", "realpath-" + source)) {
       var model = CliJobs.train(spark, cfg, new PrintStream(java.io.OutputStream.nullOutputStream()));
       result.put("trainSeconds", (System.nanoTime() - t0) / 1e9);
       result.put("validationAccuracy", model.metrics().getOrDefault("validation_accuracy", Double.NaN));
-      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      JavaRDD<Integer> empty = sc.parallelize(Arrays.asList(1, 2), 2);
+      JavaRDD<Integer> empty = spark.jsc().parallelize(Arrays.asList(1, 2), 2);
       double[] ms = new double[300];
       for (int i = 0; i < ms.length; i++) {
         long s = System.nanoTime();
@@ -253,8 +249,6 @@ public final class RealPathBenchmark {
       }
       Arrays.sort(ms);
       result.put("emptyJobMs", ms[ms.length / 2]);
-    } finally {
-      spark.stop();
     }
     Map<Integer, List<double[]>> byEpoch = new TreeMap<>();
     for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {

@@ -12,18 +12,26 @@ import org.apache.spark.sql.SparkSession;
 public final class CliJobs {
   private CliJobs() {}
 
-  /** The session {@code sparkprop} opens (one BLAS thread per task, no console progress, direct task results up to 128 MB). */
-  public static SparkSession session(String master, String appName) {
-    return Sessions.open(master, appName);
+  /**
+   * The Spark {@code sparkprop} opens: a SparkContext with one BLAS thread per task, no console
+   * progress and direct task results up to 128 MB; a SparkSession only once something needs one.
+   */
+  public static Session session(String master, String appName) {
+    return Session.open(master, appName);
   }
 
-  /** {@code sparkprop}'s session settings on another builder (see {@code Sessions.defaults}), for sessions the benchmarks build. */
+  /** {@code sparkprop}'s session settings on another builder (see {@code Session.defaults}), for sessions the benchmarks build. */
   public static SparkSession.Builder withCliDefaults(SparkSession.Builder b) {
-    return Sessions.defaults(b);
+    return Session.defaults(b);
   }
 
   /** {@code sparkprop train}'s whole job, printing to {@code out}. */
-  public static Model train(SparkSession spark, JobConfig cfg, PrintStream out) {
+  public static Model train(Session spark, JobConfig cfg, PrintStream out) {
     return TrainCommand.run(spark, cfg, out, false);
+  }
+
+  /** As {@link #train(Session, JobConfig, PrintStream)} on a SparkSession the caller built. */
+  public static Model train(SparkSession spark, JobConfig cfg, PrintStream out) {
+    return TrainCommand.run(Session.of(spark), cfg, out, false);
   }
 }

@@ -18,7 +18,6 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 
 /** Reads the data a config names, with the targets its model implies. */
 final class DataLoader {
@@ -36,12 +35,12 @@ final class DataLoader {
    * Loads {@code path} in the configured format. For generated data {@code role} picks the seed
    * offset (train, validation, test) and the size.
    */
-  static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions) {
+  static ExampleSet load(Session spark, JobConfig cfg, String path, String role, int partitions) {
     return load(spark, cfg, path, role, partitions, false);
   }
 
   /** As above; {@code unlabeled} reads csv and Spark formats without label columns (targets 0), for predict. */
-  static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions, boolean unlabeled) {
+  static ExampleSet load(Session spark, JobConfig cfg, String path, String role, int partitions, boolean unlabeled) {
     return load(spark, cfg, path, role, partitions, unlabeled, null);
   }
 
@@ -54,16 +53,16 @@ final class DataLoader {
    * The class names of the data at {@code path} (data.label-type = string), sorted, checked
    * against the network's output size.
    */
-  static List<String> classNames(SparkSession spark, JobConfig cfg, String path, int partitions) {
+  static List<String> classNames(Session spark, JobConfig cfg, String path, int partitions) {
     String format = cfg.string("data.format").toLowerCase(Locale.ROOT);
     if (format.equals("idx") || format.equals("libsvm") || format.equals("generated")) {
       throw new ConfigError("data.label-type = string reads class names from csv, parquet, orc or json; " + format
           + " labels are numbers");
     }
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaSparkContext sc = spark.jsc();
     List<String> names = format.equals("csv")
         ? CsvReader.classNames(sc, path, csvOptions(cfg, targets(cfg.network()), false, partitions))
-        : io.sparkprop.datasets.StringLabels.fit(DataFrameSource.frame(spark, format, path, Map.of()), labelColumn(cfg)).labels();
+        : io.sparkprop.datasets.StringLabels.fit(DataFrameSource.frame(spark.spark(), format, path, Map.of()), labelColumn(cfg)).labels();
     int k = cfg.network().outputSize();
     if (names.size() != k) {
       throw new ConfigError(path + " holds " + names.size() + " distinct labels " + (names.size() <= 20 ? names.toString() : "")
@@ -81,9 +80,9 @@ final class DataLoader {
   }
 
   /** As above; {@code classNames} (or null) read the csv label column as those strings. */
-  static ExampleSet load(SparkSession spark, JobConfig cfg, String path, String role, int partitions, boolean unlabeled,
+  static ExampleSet load(Session spark, JobConfig cfg, String path, String role, int partitions, boolean unlabeled,
       List<String> classNames) {
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaSparkContext sc = spark.jsc();
     NetworkSpec net = cfg.network();
     Targets targets = targets(net);
     String format = cfg.string("data.format").toLowerCase(Locale.ROOT);
@@ -110,11 +109,11 @@ final class DataLoader {
         if (classNames != null && !unlabeled) { // string class names: mapped to their indices first
           String indexCol = "sparkprop_label_index";
           org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df = new io.sparkprop.datasets.StringLabels(classNames)
-              .transform(DataFrameSource.frame(spark, format, path, Map.of()), labelColumn(cfg), indexCol);
+              .transform(DataFrameSource.frame(spark.spark(), format, path, Map.of()), labelColumn(cfg), indexCol);
           ExampleSet s = DataFrameSource.from(df, new DataFrameSource.Options(features, indexCol, weight, targets, bad));
           return s.withBlocks(s.blocks(), format + " " + path);
         }
-        return DataFrameSource.read(spark, format, path, Map.of(), new DataFrameSource.Options(features,
+        return DataFrameSource.read(spark.spark(), format, path, Map.of(), new DataFrameSource.Options(features,
             unlabeled ? null : labelColumn(cfg), weight, targets, bad));
       }
     }

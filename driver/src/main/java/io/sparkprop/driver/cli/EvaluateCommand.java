@@ -3,8 +3,6 @@ package io.sparkprop.driver.cli;
 import io.sparkprop.driver.DistributedTrainer;
 import io.sparkprop.trainer.nn.EvalSums;
 import java.util.concurrent.Callable;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,22 +58,19 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SparkSession spark = Sessions.open(common.master, "sparkprop evaluate", common.logLevel());
-    try {
+    try (Session spark = Session.open(common.master, "sparkprop evaluate", common.logLevel())) {
       ModelJob job = new ModelJob(spark, model, data, common.sets);
-      EvalSums s = DistributedTrainer.evaluate(JavaSparkContext.fromSparkContext(spark.sparkContext()), job.spec,
+      EvalSums s = DistributedTrainer.evaluate(spark.jsc(), job.spec,
           job.model.params(), job.data, "evaluate");
       java.io.PrintStream out = common.out();
       out.println(TrainingJob.describe(s, job.model.spec()));
       if (job.model.spec().head() == io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY && !common.quiet) {
-        long[][] m = io.sparkprop.driver.report.RunReport.confusion(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+        long[][] m = io.sparkprop.driver.report.RunReport.confusion(spark.jsc(),
             job.spec, job.model.params(), job.data);
         out.print(perClass(m, job.model.labels()));
       }
       job.data.unpersist();
       return Sparkprop.OK;
-    } finally {
-      spark.stop();
     }
   }
 }

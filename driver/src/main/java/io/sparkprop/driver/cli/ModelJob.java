@@ -9,7 +9,6 @@ import io.sparkprop.driver.model.ModelFiles;
 import io.sparkprop.trainer.TrainingSpec;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /** What evaluate and predict share: load a model, read data the way it was trained, scale and pack it. */
@@ -19,13 +18,13 @@ final class ModelJob {
   final PackedData data;
   final TrainingSpec spec;
 
-  ModelJob(SparkSession spark, String modelDir, String dataPath, List<String> sets) {
+  ModelJob(Session spark, String modelDir, String dataPath, List<String> sets) {
     this(spark, modelDir, dataPath, sets, false);
   }
 
-  ModelJob(SparkSession spark, String modelDir, String dataPath, List<String> sets, boolean unlabeled) {
+  ModelJob(Session spark, String modelDir, String dataPath, List<String> sets, boolean unlabeled) {
     this.model = ModelFiles.load(io.sparkprop.driver.registry.Registry.resolveModelDir(modelDir,
-        spark.sparkContext().hadoopConfiguration()), spark.sparkContext().hadoopConfiguration());
+        spark.sc().hadoopConfiguration()), spark.sc().hadoopConfiguration());
     String stored = model.provenance().get("config");
     if (stored == null) throw new ConfigError("model " + modelDir + " stores no config; pass every data.* key with --set");
     List<String> all = new ArrayList<>(sets);
@@ -35,7 +34,7 @@ final class ModelJob {
       throw new ConfigError("--set changed model.*: the model holds " + model.spec());
     }
     int partitions = cfg.integer("training.partitions", 0, 1 << 20);
-    if (partitions == 0) partitions = spark.sparkContext().defaultParallelism();
+    if (partitions == 0) partitions = spark.sc().defaultParallelism();
     String format = cfg.string("data.format");
     if (unlabeled && !format.equals("csv") && !format.equals("parquet") && !format.equals("orc") && !format.equals("json")) {
       throw new ConfigError("--unlabeled reads csv or Spark formats (parquet, orc, json), not data.format = " + format
@@ -47,11 +46,11 @@ final class ModelJob {
     io.sparkprop.driver.DataCheck.Placed placed = io.sparkprop.driver.DataCheck.checkPlaced(DataLoader.load(spark, cfg, dataPath,
         "test", partitions, unlabeled, DataLoader.stringLabels(cfg) ? model.labels() : null),
         model.spec(), unlabeled ? "input" : "evaluation", cfg.placement(),
-        io.sparkprop.driver.StorageBudget.of(spark.sparkContext()));
+        io.sparkprop.driver.StorageBudget.of(spark.sc()));
     ExampleSet set = placed.set();
     try {
       this.data = PackedData.pack(model.scaling().apply(set), model.spec(), cfg.storageLevel(), placed.placement(), cfg.diskReserve(),
-          cfg.threadsPerTask(spark.sparkContext()));
+          cfg.threadsPerTask(spark.sc()));
     } finally {
       io.sparkprop.driver.DataCheck.release(set);
     }

@@ -14,7 +14,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -53,13 +52,12 @@ final class PredictCommand implements Callable<Integer> {
     if (!fmt.equals("csv") && !fmt.equals("parquet")) {
       throw new IllegalArgumentException("--format " + format + " is not csv or parquet");
     }
-    SparkSession spark = Sessions.open(common.master, "sparkprop predict", common.logLevel());
-    try {
+    try (Session spark = Session.open(common.master, "sparkprop predict", common.logLevel())) {
       ModelJob job = new ModelJob(spark, model, data, common.sets, unlabeled);
       NetworkSpec net = job.model.spec();
       int k = net.outputSize();
       boolean classes = net.head() == Head.SOFTMAX_CROSS_ENTROPY;
-      Broadcast<float[]> bc = JavaSparkContextHolder.of(spark).broadcast(job.model.params());
+      Broadcast<float[]> bc = spark.jsc().broadcast(job.model.params());
       List<String> names = classes ? job.model.labels() : null; // predictions as the training data's class names
       JavaRDD<Row> rows = job.data.rdd().flatMap(e -> predictRows(net, bc.value(), e, classes, names).iterator());
       List<StructField> fields = new ArrayList<>();
@@ -70,15 +68,13 @@ final class PredictCommand implements Callable<Integer> {
       for (int j = 0; j < k; j++) {
         fields.add(DataTypes.createStructField((net.head() == Head.LINEAR_SQUARED_ERROR ? "y" : "p") + j, DataTypes.FloatType, false));
       }
-      Dataset<Row> df = spark.createDataFrame(rows, new StructType(fields.toArray(new StructField[0])));
+      Dataset<Row> df = spark.spark().createDataFrame(rows, new StructType(fields.toArray(new StructField[0])));
       if (fmt.equals("csv")) df.write().option("header", "true").csv(output);
       else df.write().parquet(output);
       bc.destroy();
       job.data.unpersist();
       System.out.println("predictions for " + job.data.rows() + " examples written to " + output + " (" + fmt + ")");
       return Sparkprop.OK;
-    } finally {
-      spark.stop();
     }
   }
 
@@ -99,14 +95,5 @@ final class PredictCommand implements Callable<Integer> {
       rows.add(RowFactory.create(v));
     }
     return rows;
-  }
-
-  /** The Java context of a session. */
-  static final class JavaSparkContextHolder {
-    private JavaSparkContextHolder() {}
-
-    static org.apache.spark.api.java.JavaSparkContext of(SparkSession s) {
-      return org.apache.spark.api.java.JavaSparkContext.fromSparkContext(s.sparkContext());
-    }
   }
 }

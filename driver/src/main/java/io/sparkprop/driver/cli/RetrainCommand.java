@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,17 +53,14 @@ final class RetrainCommand implements Callable<Integer> {
       throw new ConfigError("output.model = " + cfg.string("output.model") + " is not used by retrain: the registry " + registry
           + " receives the model; remove output.model");
     }
-    SparkSession spark = Sessions.open(common.master, cfg.string("run.name"), common.logLevel());
-    try {
+    try (Session spark = Session.open(common.master, cfg.string("run.name"), common.logLevel())) {
       return run(spark, cfg, registry, common.out());
-    } finally {
-      spark.stop();
     }
   }
 
-  static int run(SparkSession spark, JobConfig cfg, String registryDir, PrintStream out) {
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  static int run(Session spark, JobConfig cfg, String registryDir, PrintStream out) {
+    Configuration hadoop = spark.sc().hadoopConfiguration();
+    JavaSparkContext sc = spark.jsc();
     Registry reg = Registry.openOrCreate(registryDir, hadoop);
     long timeout = (long) (cfg.number("registry.lock-timeout-seconds", 1, 1e9, false) * 1000);
     try (RegistryLock lock = reg.lock(timeout)) {

@@ -68,7 +68,7 @@ public final class Sparkprop implements Runnable {
 
   /** The last Spark application's id, or a placeholder. */
   private static String applicationId() {
-    String id = Sessions.lastApplicationId;
+    String id = Session.lastApplicationId;
     return id != null ? id : "<application id>";
   }
 

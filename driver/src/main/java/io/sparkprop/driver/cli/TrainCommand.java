@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,18 +29,15 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobConfig cfg = JobConfig.load(config, common.sets);
-    SparkSession spark = Sessions.open(common.master, cfg.string("run.name"), common.logLevel());
-    try {
+    try (Session spark = Session.open(common.master, cfg.string("run.name"), common.logLevel())) {
       run(spark, cfg, common.out(), fresh);
       return Sparkprop.OK;
-    } finally {
-      spark.stop();
     }
   }
 
   /** The whole training job; returns the saved (or unsaved) model. */
-  static Model run(SparkSession spark, JobConfig cfg, java.io.PrintStream out, boolean fresh) {
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+  static Model run(Session spark, JobConfig cfg, java.io.PrintStream out, boolean fresh) {
+    Configuration hadoop = spark.sc().hadoopConfiguration();
     String modelOut = cfg.string("output.model").replace("{time}",
         java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     if (!modelOut.isEmpty()) {

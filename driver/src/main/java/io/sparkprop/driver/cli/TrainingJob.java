@@ -30,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -78,8 +77,8 @@ final class TrainingJob {
    * @param fresh delete the checkpoints in output.checkpoints and start over
    * @param initFrom the model directory to warm-start from (overrides training.init-from; "" for none)
    */
-  static Result run(SparkSession spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom) {
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  static Result run(Session spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom) {
+    JavaSparkContext sc = spark.jsc();
     String runName = cfg.string("run.name");
     NetworkSpec net = cfg.network();
     int partitions = cfg.integer("training.partitions", 0, 1 << 20);
@@ -98,9 +97,9 @@ final class TrainingJob {
     }
   }
 
-  private static Result load(SparkSession spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom, Model start,
+  private static Result load(Session spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom, Model start,
       int partitions, List<ExampleSet> checked) {
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaSparkContext sc = spark.jsc();
     NetworkSpec net = cfg.network();
     List<String> labels = null; // class names: the warm-start model's (fitted once), or fitted on the training data
     if (DataLoader.stringLabels(cfg)) {

@@ -146,6 +146,40 @@ class CliTest {
     assertTrue(lines.get(1).startsWith("1,0,"), lines.get(1)); // (-2, -2): class 0
   }
 
+  /**
+   * A SparkSession costs about 1 s of a fresh JVM; a run that reads no Spark SQL format builds
+   * none, and one that does builds it on the run's own context.
+   */
+  @Test
+  void sparkSession_onlyForSparkSqlFormats() throws Exception {
+    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+    Path csv = dir.resolve("s.csv");
+    StringBuilder b = new StringBuilder("x,y,label\n");
+    for (int i = 0; i < 200; i++) b.append(i * 0.01).append(',').append(1 - i * 0.01).append(',').append(i % 2).append('\n');
+    Files.writeString(csv, b);
+    String parquet = dir.resolve("s.parquet").toString();
+    try (Session s = Session.open("local[2]", "no-sql")) {
+      TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load("../conf/quickstart.conf", List.of("training.epochs=1",
+          "data.generator.rows=500", "output.dir=" + dir.resolve("g"), "output.model=\"\"")), quiet, false);
+      TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load((String) null, List.of("data.format=csv", "data.train=" + csv,
+          "model.layers=[2, 4, 2]", "training.epochs=1", "output.dir=" + dir.resolve("c"), "output.model=\"\"")), quiet, false);
+      assertFalse(s.hasSparkSession(), "generated and csv data built a SparkSession");
+      assertEquals(3, s.spark().range(3).count()); // built on demand, on the run's context
+      assertEquals(s.sc(), s.spark().sparkContext());
+    }
+    try (Session s = Session.open("local[2]", "sql")) {
+      s.spark().createDataFrame(List.of(new org.apache.spark.ml.feature.LabeledPoint(1, org.apache.spark.ml.linalg.Vectors.dense(1, 2)),
+          new org.apache.spark.ml.feature.LabeledPoint(0, org.apache.spark.ml.linalg.Vectors.dense(-1, -2))),
+          org.apache.spark.ml.feature.LabeledPoint.class).write().parquet(parquet);
+    }
+    try (Session s = Session.open("local[2]", "parquet")) {
+      TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load((String) null, List.of("data.format=parquet", "data.train=" + parquet,
+          "model.layers=[2, 4, 2]", "training.epochs=1", "output.dir=" + dir.resolve("p"), "output.model=\"\"")), quiet, false);
+      assertTrue(s.hasSparkSession(), "parquet is read through a SparkSession");
+      assertEquals(s.sc(), s.spark().sparkContext());
+    }
+  }
+
   @Test
   void badConfig_exitsWith2AndNamesTheKey() {
     Run r = run(quick("--set", "optimizer.learning-rat=0.1"));

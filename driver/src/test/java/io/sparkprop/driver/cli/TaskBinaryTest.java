@@ -32,7 +32,7 @@ class TaskBinaryTest {
   @TempDir Path dir;
 
   long bytes(SparkSession spark, JobConfig cfg) {
-    ExampleSet set = DataLoader.load(spark, cfg, cfg.string("data.train"), "train", 2);
+    ExampleSet set = DataLoader.load(Session.of(spark), cfg, cfg.string("data.train"), "train", 2);
     PackedData data = PackedData.pack(set, cfg.network(), StorageLevel.MEMORY_AND_DISK());
     try {
       DistributedTrainer t = new DistributedTrainer(SparkTestAccess.context(), cfg.trainingSpec(10), data, "binary");

@@ -8,12 +8,12 @@ import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 
 /** The CLI's Spark settings: applied where the user set nothing, never over the user's value. */
-class SessionsTest {
+class SessionTest {
 
   @Test
   void defaults_fillWhatTheUserLeftUnset() {
     Map<String, String> set = new LinkedHashMap<>();
-    Sessions.defaults(new SparkConf(false), set::put);
+    Session.defaults(new SparkConf(false), set::put);
     assertEquals(Map.of("spark.executorEnv.OPENBLAS_NUM_THREADS", "1", "spark.ui.showConsoleProgress", "false",
         "spark.task.maxDirectResultSize", "128m"), set);
   }
@@ -22,7 +22,7 @@ class SessionsTest {
   void defaults_neverOverrideTheUsersSetting() {
     SparkConf user = new SparkConf(false).set("spark.task.maxDirectResultSize", "1m").set("spark.executorEnv.OPENBLAS_NUM_THREADS", "4");
     Map<String, String> set = new LinkedHashMap<>();
-    Sessions.defaults(user, set::put);
+    Session.defaults(user, set::put);
     assertEquals(Map.of("spark.ui.showConsoleProgress", "false"), set);
   }
 }
