@@ -141,7 +141,7 @@ public final class CsvReader {
       return seen;
     };
     java.util.TreeSet<String> all = new java.util.TreeSet<>();
-    for (java.util.TreeSet<String> part : TextLines.parse(sc, path, o.minPartitions(), distinct).collect()) all.addAll(part);
+    for (java.util.TreeSet<String> part : Rdds.collect(TextLines.parse(sc, path, o.minPartitions(), distinct))) all.addAll(part);
     return new ArrayList<>(all);
   }
 

@@ -97,7 +97,7 @@ public final class DataFrameSource {
     LongAccumulator dropped = df.sparkSession().sparkContext().longAccumulator("sparkprop rows dropped");
     Targets targets = o.targets();
     boolean drop = o.badRows() == BadRows.DROP;
-    org.apache.spark.api.java.JavaRDD<io.sparkprop.trainer.data.Examples> blocks = df.javaRDD().mapPartitionsWithIndex((p, it) -> {
+    org.apache.spark.api.java.JavaRDD<io.sparkprop.trainer.data.Examples> blocks = Rdds.mapPartitions(df.javaRDD(), true, (p, it) -> {
       BlockBuilder b = new BlockBuilder(d, tw, wi >= 0);
       long pos = 0;
       while (it.hasNext()) {
@@ -113,7 +113,7 @@ public final class DataFrameSource {
         pos++;
       }
       return java.util.List.of(b.build()).iterator();
-    }, true);
+    });
     return new ExampleSet(blocks, d, tw, "data frame", dropped);
   }
 

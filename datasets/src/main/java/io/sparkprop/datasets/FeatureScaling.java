@@ -59,7 +59,7 @@ public final class FeatureScaling implements Serializable {
       return new FeatureScaling(kind, new float[d], ones);
     }
     // per partition: n, then sum[d], sumsq[d], min[d], max[d]
-    List<double[]> parts = set.blocks().mapPartitions(it -> {
+    List<double[]> parts = Rdds.collect(Rdds.mapPartitions(set.blocks(), false, (p, it) -> {
       double[] s = new double[1 + 4 * d];
       java.util.Arrays.fill(s, 1 + 2 * d, 1 + 3 * d, Double.POSITIVE_INFINITY);
       java.util.Arrays.fill(s, 1 + 3 * d, 1 + 4 * d, Double.NEGATIVE_INFINITY);
@@ -78,7 +78,7 @@ public final class FeatureScaling implements Serializable {
         s[0] += e.rows();
       }
       return List.of(s).iterator();
-    }).collect();
+    }));
     double[] t = parts.get(0).clone();
     for (int p = 1; p < parts.size(); p++) {
       double[] s = parts.get(p);
@@ -118,7 +118,7 @@ public final class FeatureScaling implements Serializable {
     }
     if (kind == Kind.NONE) return set;
     FeatureScaling self = this;
-    return set.withBlocks(set.blocks().map(e -> {
+    return set.withBlocks(Rdds.map(set.blocks(), e -> {
       float[] x = e.x().clone();
       self.applyInPlace(x, e.rows());
       return new Examples(e.firstId(), e.rows(), e.features(), e.targetWidth(), x, e.y(), e.w());

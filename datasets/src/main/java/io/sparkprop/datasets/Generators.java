@@ -42,7 +42,7 @@ public final class Generators {
     }
     List<long[]> ranges = new ArrayList<>();
     for (int p = 0; p < partitions; p++) ranges.add(new long[] {n * p / partitions, n * (p + 1) / partitions});
-    return new ExampleSet(sc.parallelize(ranges, partitions).flatMap(range -> new java.util.Iterator<Examples>() {
+    return new ExampleSet(Rdds.flatMap(sc.parallelize(ranges, partitions), range -> new java.util.Iterator<Examples>() {
       private long next = range[0];
 
       @Override

@@ -53,8 +53,8 @@ public final class IdxReader {
       ranges.add(new int[] {lo, hi});
     }
     org.apache.spark.util.SerializableConfiguration sconf = new org.apache.spark.util.SerializableConfiguration(conf);
-    org.apache.spark.api.java.JavaRDD<Examples> blocks = sc.parallelize(ranges, partitions)
-        .map(r -> readRows(sconf.value(), images, labels, r[0], r[1]));
+    org.apache.spark.api.java.JavaRDD<Examples> blocks = Rdds.map(sc.parallelize(ranges, partitions),
+        r -> readRows(sconf.value(), images, labels, r[0], r[1]));
     return new ExampleSet(blocks, shape[1] * shape[2], 1, "IDX " + images);
   }
 

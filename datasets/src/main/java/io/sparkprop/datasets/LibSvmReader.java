@@ -69,7 +69,8 @@ public final class LibSvmReader {
       }
       return max;
     };
-    int max = TextLines.parse(sc, path, o.minPartitions(), maxIndex).fold(0, Math::max);
+    int max = 0;
+    for (int m : Rdds.collect(TextLines.parse(sc, path, o.minPartitions(), maxIndex))) max = Math.max(max, m);
     if (max == 0) {
       throw new IllegalArgumentException(path + " holds no LibSVM row with a feature (an empty file?); nothing to infer the feature "
           + "count from (data.features = 0)");

@@ -43,8 +43,7 @@ public final class LocalExamples {
     // in the partitions, as parallelize(rows) does, ships them again with every task that touches
     // an RDD derived from them: every training step.)
     Broadcast<Examples> rows = sc.broadcast(all);
-    JavaRDD<Examples> blocks = sc.parallelize(ranges, sizes.length)
-        .map(r -> slice(rows.value(), r[0], r[1]));
+    JavaRDD<Examples> blocks = Rdds.map(sc.parallelize(ranges, sizes.length), r -> slice(rows.value(), r[0], r[1]));
     return new ExampleSet(blocks, all.features(), all.targetWidth(), description);
   }
 

@@ -22,7 +22,7 @@ public final class Splits {
   private static ExampleSet part(ExampleSet set, double fraction, long seed, boolean validation, String name) {
     int d = set.features();
     int tw = set.targetWidth();
-    return set.withBlocks(set.blocks().mapPartitionsWithIndex((p, it) -> {
+    return set.withBlocks(Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
       BlockBuilder b = null;
       long pos = 0;
       while (it.hasNext()) {
@@ -39,7 +39,7 @@ public final class Splits {
         }
       }
       return List.of(b == null ? Examples.empty(0, d, tw) : b.build()).iterator();
-    }, true), set.description() + " (" + name + " split, seed " + seed + ")");
+    }), set.description() + " (" + name + " split, seed " + seed + ")");
   }
 
   static long mix(long z) {

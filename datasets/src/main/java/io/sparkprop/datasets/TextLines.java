@@ -115,8 +115,12 @@ final class TextLines {
     List<String> files = files(sc.hadoopConfiguration(), path);
     LineLocator where = new LineLocator(sc.hadoopConfiguration());
     @SuppressWarnings("unchecked")
-    JavaHadoopRDD<LongWritable, Text> raw = (JavaHadoopRDD<LongWritable, Text>) sc.hadoopFile(
-        String.join(",", files), TextInputFormat.class, LongWritable.class, Text.class, Math.max(1, minPartitions));
+    // hadoopRDD on a JobConf naming the files, not hadoopFile, whose input-path closure Spark's
+    // ClosureCleaner would parse SparkContext's bytecode for (Rdds)
+    org.apache.hadoop.mapred.JobConf job = new org.apache.hadoop.mapred.JobConf(sc.hadoopConfiguration());
+    org.apache.hadoop.mapred.FileInputFormat.setInputPaths(job, String.join(",", files));
+    JavaHadoopRDD<LongWritable, Text> raw = (JavaHadoopRDD<LongWritable, Text>) sc.hadoopRDD(
+        job, TextInputFormat.class, LongWritable.class, Text.class, Math.max(1, minPartitions));
     return raw.mapPartitionsWithInputSplit((split, it) -> {
       String file = ((FileSplit) split).getPath().toString();
       Iterator<Line> lines = new Iterator<>() {

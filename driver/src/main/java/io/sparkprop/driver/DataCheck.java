@@ -1,6 +1,7 @@
 package io.sparkprop.driver;
 
 import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.datasets.Rdds;
 import io.sparkprop.trainer.data.Examples;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ public final class DataCheck {
       case DISK -> -1;
       case AUTO -> budget.perPartition();
     };
-    JavaRDD<Checked> checked = set.blocks().mapPartitions(it -> {
+    JavaRDD<Checked> checked = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
       List<Examples> blocks = new ArrayList<>();
       long rows = 0;
       long bytes = 0;
@@ -96,10 +97,10 @@ public final class DataCheck {
         if (bad == null) throw ex; // not about the data: fail the task as Spark would
         return List.of(new Checked(List.of(), rows, bytes, bad.getMessage())).iterator();
       }
-    }, true).persist(StorageLevel.MEMORY_AND_DISK());
+    }).persist(StorageLevel.MEMORY_AND_DISK());
     List<Checked> parts;
     try {
-      parts = checked.map(c -> new Checked(c.blocks == null ? null : List.of(), c.rows, c.bytes, c.problem)).collect();
+      parts = Rdds.collect(Rdds.map(checked, c -> new Checked(c.blocks == null ? null : List.of(), c.rows, c.bytes, c.problem)));
     } catch (RuntimeException e) {
       checked.unpersist(false);
       throw e;
@@ -148,7 +149,7 @@ public final class DataCheck {
       checked.unpersist(false);
       return new Placed(set, Placement.DISK);
     }
-    JavaRDD<Examples> blocks = checked.flatMap(c -> c.blocks.iterator());
+    JavaRDD<Examples> blocks = Rdds.flatMap(checked, c -> c.blocks.iterator());
     CACHED.put(blocks.id(), checked);
     return new Placed(set.withBlocks(blocks, set.description()), Placement.MEMORY);
   }

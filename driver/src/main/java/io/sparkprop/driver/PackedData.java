@@ -1,6 +1,7 @@
 package io.sparkprop.driver;
 
 import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.datasets.Rdds;
 import io.sparkprop.datasets.SparkFailures;
 import io.sparkprop.trainer.data.Examples;
 import io.sparkprop.trainer.data.MappedExamples;
@@ -122,14 +123,14 @@ public final class PackedData {
   private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level, int threads) {
     int d = set.features();
     int tw = set.targetWidth();
-    JavaRDD<Examples> concat = set.blocks().mapPartitions(it -> {
+    JavaRDD<Examples> concat = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
       ExecutorState.loadBlasInBackground(); // the executor's first step needs it
       return List.of(concat(it, d, tw)).iterator();
-    }, true);
+    });
     concat.persist(level);
     List<Integer> counts;
     try {
-      counts = concat.map(Examples::rows).collect();
+      counts = Rdds.collect(Rdds.map(concat, Examples::rows));
     } catch (RuntimeException e) {
       concat.unpersist(false);
       throw e;
@@ -149,27 +150,27 @@ public final class PackedData {
     JavaRDD<Examples> grouped = t == 1 ? concat
         : JavaRDD.fromRDD(concat.rdd().coalesce((first.length + t - 1) / t, false,
             scala.Option.apply(new ContiguousCoalescer(t)), null), ClassTag$.MODULE$.apply(Examples.class));
-    JavaRDD<Examples> packed = grouped.mapPartitionsWithIndex((g, it) -> {
+    JavaRDD<Examples> packed = Rdds.mapPartitions(grouped, true, (g, it) -> {
       List<Examples> out = new ArrayList<>(t);
       for (int b = g * t; it.hasNext(); b++) { // block b of the set: one per source partition, in order
         Examples e = it.next();
         out.add(new Examples(ids[b], e.rows(), e.features(), e.targetWidth(), e.x(), e.y(), e.w()));
       }
       return out.iterator();
-    }, true);
+    });
     packed.persist(level);
     long bytes;
     long hash;
     try {
       // a broken rule comes back as the partition's result (no task fails, nothing is retried)
-      List<scala.Tuple2<long[], String>> parts = packed.map(e -> {
+      List<scala.Tuple2<long[], String>> parts = Rdds.collect(Rdds.map(packed, e -> {
         try {
           e.validate(network.head(), network.inputSize(), network.outputSize());
           return new scala.Tuple2<long[], String>(new long[] {e.bytes(), e.contentHash()}, null);
         } catch (IllegalArgumentException bad) {
           return new scala.Tuple2<long[], String>(new long[2], bad.getMessage());
         }
-      }).collect();
+      }));
       bytes = 0;
       hash = 0;
       for (scala.Tuple2<long[], String> p : parts) {
@@ -208,18 +209,17 @@ public final class PackedData {
     int d = set.features();
     int tw = set.targetWidth();
     String key = "sparkprop-packed-" + java.util.UUID.randomUUID();
-    JavaRDD<PackedFile> handles = set.blocks().mapPartitionsWithIndex(
-        (p, it) -> {
-          ExecutorState.loadBlasInBackground(); // the executor's first step needs it
-          return List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator();
-        }, true);
+    JavaRDD<PackedFile> handles = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
+      ExecutorState.loadBlasInBackground(); // the executor's first step needs it
+      return List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator();
+    });
     handles.persist(StorageLevel.MEMORY_AND_DISK());
     Runnable delete = () -> {
       LocalFilesRDD.deleteFiles(handles.rdd(), key);
       handles.unpersist(false);
     };
     try {
-      List<PackedFile> hs = handles.collect();
+      List<PackedFile> hs = Rdds.collect(handles);
       long[] first = new long[hs.size()];
       long total = 0;
       for (int p = 0; p < hs.size(); p++) {
@@ -239,7 +239,7 @@ public final class PackedData {
       JavaRDD<RowSource> rows = JavaRDD.fromRDD(files, ClassTag$.MODULE$.apply(RowSource.class));
       List<scala.Tuple2<long[], String>> parts;
       try {
-        parts = rows.map(rs -> {
+        parts = Rdds.collect(Rdds.map(rows, rs -> {
           long[] sums = new long[2];
           try {
             for (Examples e : slices((MappedExamples) rs)) {
@@ -251,7 +251,7 @@ public final class PackedData {
           } catch (IllegalArgumentException bad) {
             return new scala.Tuple2<long[], String>(sums, bad.getMessage());
           }
-        }).collect();
+        }));
       } catch (RuntimeException e) {
         files.release();
         throw e;
@@ -269,7 +269,7 @@ public final class PackedData {
       LOG.info("packed {}: {} examples x {} features in {} partitions, {} MB in files on the executors' local disks "
           + "({} bytes per example), memory-mapped", set.description(), total, d, first.length,
           String.format("%.1f", bytes / 1e6), bytes / total);
-      JavaRDD<Examples> view = rows.flatMap(rs -> slices((MappedExamples) rs).iterator());
+      JavaRDD<Examples> view = Rdds.flatMap(rows, rs -> slices((MappedExamples) rs).iterator());
       return new PackedData(view, files, Placement.DISK, release, total, first, d, tw, bytes, hash, t);
     } catch (RuntimeException e) {
       delete.run();

@@ -83,7 +83,8 @@ final class SparkRdds {
   static void cleanUp(org.apache.spark.SparkContext sc, List<Seq<String>> where, Cleanup cleanup, String what) {
     if (!where.isEmpty()) {
       try {
-        new CleanupRDD(sc, where, cleanup).collect();
+        io.sparkprop.datasets.Rdds.collect(org.apache.spark.api.java.JavaRDD.fromRDD(new CleanupRDD(sc, where, cleanup),
+            scala.reflect.ClassTag$.MODULE$.apply(Integer.class)));
       } catch (RuntimeException e) {
         org.slf4j.LoggerFactory.getLogger(SparkRdds.class).warn("could not remove every {}: {}", what, e.getMessage());
       }

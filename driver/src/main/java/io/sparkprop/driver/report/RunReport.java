@@ -1,5 +1,6 @@
 package io.sparkprop.driver.report;
 
+import io.sparkprop.datasets.Rdds;
 import io.sparkprop.driver.EpochReport;
 import io.sparkprop.driver.PackedData;
 import io.sparkprop.driver.model.Model;
@@ -40,7 +41,7 @@ public final class RunReport {
     int k = spec.network().outputSize();
     Broadcast<float[]> bc = sc.broadcast(params.clone());
     try {
-      List<long[]> parts = data.rdd().map(e -> {
+      List<long[]> parts = Rdds.collect(Rdds.map(data.rdd(), e -> {
         long[] c = new long[k * k];
         if (e.rows() == 0) return c;
         Network net = new Network(spec.network());
@@ -51,7 +52,7 @@ public final class RunReport {
           c[truth * k + Network.argmax(out, r * k, k)]++;
         }
         return c;
-      }).collect();
+      }));
       long[][] m = new long[k][k];
       for (long[] c : parts) for (int i = 0; i < k * k; i++) m[i / k][i % k] += c[i];
       return m;
@@ -67,12 +68,12 @@ public final class RunReport {
   public static float[][] sample(PackedData data, Model model, int max) {
     if (data == null || data.features() != 2 || data.targetWidth() != 1) return null;
     int per = Math.max(1, max / Math.max(1, data.partitions()));
-    List<float[]> rows = data.rdd().flatMap(e -> {
+    List<float[]> rows = Rdds.collect(Rdds.flatMap(data.rdd(), e -> {
       List<float[]> out = new ArrayList<>();
       int step = Math.max(1, e.rows() / per);
       for (int r = 0; r < e.rows() && out.size() < per; r += step) out.add(new float[] {e.x()[2 * r], e.x()[2 * r + 1], e.y()[r]});
       return out.iterator();
-    }).collect();
+    }));
     float[] off = model.scaling().offset();
     float[] sc = model.scaling().scale();
     for (float[] r : rows) { // the network sees (x - offset) * scale

@@ -180,6 +180,66 @@ class CliTest {
     }
   }
 
+  /**
+   * Loading, checking, packing, training and reporting hand Spark no closure for its
+   * ClosureCleaner to read (Rdds): every cleaning parses the bytecode of a Spark class, which in
+   * a fresh JVM cost a JIT compiler about a second of a core. Counted from the cleaner's own
+   * debug lines; the last step checks that the count sees a cleaning when there is one.
+   */
+  @Test
+  void trainingPath_handsSparkNoClosureToClean() throws Exception {
+    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+    Path csv = dir.resolve("n.csv");
+    Path svm = dir.resolve("n.svm");
+    StringBuilder c = new StringBuilder("x,y,label\n");
+    StringBuilder l = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      c.append(i * 0.01).append(',').append(1 - i * 0.01).append(',').append(i % 2).append('\n');
+      l.append(i % 2).append(" 1:").append(i * 0.01).append(" 2:").append(1 - i * 0.01).append('\n');
+    }
+    Files.writeString(csv, c);
+    Files.writeString(svm, l);
+    List<List<String>> runs = new java.util.ArrayList<>(List.of(
+        List.of("data.generator.rows=600", "data.scaling=standard"),
+        List.of("data.format=csv", "data.train=" + csv, "model.layers=[2, 4, 2]", "data.validation-fraction=0.2",
+            "data.scaling=min-max"),
+        List.of("data.format=libsvm", "data.train=" + svm, "model.layers=[2, 4, 2]", "data.test=" + svm,
+            "training.data-placement=disk")));
+    if (Files.exists(Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))) {
+      runs.add(List.of("data.format=idx", "data.train=/usr/share/datasets/fashion-mnist/t10k", "model.layers=[784, 8, 10]",
+          "model.activation=relu", "data.validation-fraction=0.1"));
+    }
+    String cleaner = "org.apache.spark.util.ClosureCleaner";
+    List<String> cleaned = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    org.apache.logging.log4j.core.appender.AbstractAppender counter = new org.apache.logging.log4j.core.appender.AbstractAppender(
+        "closure-count", null, null, true, org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+      @Override
+      public void append(org.apache.logging.log4j.core.LogEvent e) {
+        String m = e.getMessage().getFormattedMessage();
+        if (m.contains("Cleaning")) cleaned.add(m);
+      }
+    };
+    counter.start();
+    try (Session s = Session.open("local[2]", "no-cleaning")) {
+      org.apache.logging.log4j.core.config.Configurator.setLevel(cleaner, org.apache.logging.log4j.Level.DEBUG);
+      org.apache.logging.log4j.core.LoggerContext ctx = org.apache.logging.log4j.core.LoggerContext.getContext(false);
+      ctx.getConfiguration().getLoggerConfig(cleaner).addAppender(counter, org.apache.logging.log4j.Level.DEBUG, null);
+      ctx.updateLoggers();
+      for (int i = 0; i < runs.size(); i++) {
+        List<String> sets = new java.util.ArrayList<>(runs.get(i));
+        sets.addAll(List.of("training.epochs=2", "output.dir=" + dir.resolve("n" + i), "output.model=\"\""));
+        TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load(i == 0 ? "../conf/quickstart.conf" : null, sets), quiet, false);
+        assertEquals(List.of(), cleaned, "closures cleaned on the training path of " + runs.get(i));
+      }
+      s.jsc().parallelize(List.of(1, 2), 2).map(x -> x + 1).collect();
+      assertFalse(cleaned.isEmpty(), "a JavaRDD.map is cleaned and counted");
+    } finally {
+      org.apache.logging.log4j.core.LoggerContext ctx = org.apache.logging.log4j.core.LoggerContext.getContext(false);
+      ctx.getConfiguration().getLoggerConfig(cleaner).removeAppender("closure-count");
+      org.apache.logging.log4j.core.config.Configurator.setLevel(cleaner, org.apache.logging.log4j.Level.WARN);
+    }
+  }
+
   @Test
   void badConfig_exitsWith2AndNamesTheKey() {
     Run r = run(quick("--set", "optimizer.learning-rat=0.1"));
