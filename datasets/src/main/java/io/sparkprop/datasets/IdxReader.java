@@ -52,9 +52,12 @@ public final class IdxReader {
       int hi = (int) ((long) n * (p + 1) / partitions);
       ranges.add(new int[] {lo, hi});
     }
-    org.apache.spark.util.SerializableConfiguration sconf = new org.apache.spark.util.SerializableConfiguration(conf);
+    // broadcast once: a configuration captured in the function is serialized (gzip-compressed
+    // strings) into every job's task binary and read back by every task
+    org.apache.spark.broadcast.Broadcast<org.apache.spark.util.SerializableConfiguration> sconf =
+        sc.broadcast(new org.apache.spark.util.SerializableConfiguration(conf));
     org.apache.spark.api.java.JavaRDD<Examples> blocks = Rdds.map(sc.parallelize(ranges, partitions),
-        r -> readRows(sconf.value(), images, labels, r[0], r[1]));
+        r -> readRows(sconf.value().value(), images, labels, r[0], r[1]));
     return new ExampleSet(blocks, shape[1] * shape[2], 1, "IDX " + images);
   }
 

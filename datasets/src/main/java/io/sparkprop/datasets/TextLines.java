@@ -19,6 +19,7 @@ import org.apache.hadoop.mapred.TextInputFormat;
 import org.apache.spark.api.java.JavaHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
@@ -53,10 +54,11 @@ final class TextLines {
   /** Turns (file, byte offset) into "file line N" by counting newlines, only on the error path. */
   static final class LineLocator implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final SerializableConfiguration conf;
+    private final Broadcast<SerializableConfiguration> conf;
 
-    LineLocator(Configuration conf) {
-      this.conf = new SerializableConfiguration(conf);
+    /** {@code conf}: the Hadoop configuration, broadcast once (a captured one is serialized into every task). */
+    LineLocator(Broadcast<SerializableConfiguration> conf) {
+      this.conf = conf;
     }
 
     String describe(Line l) {
@@ -66,7 +68,7 @@ final class TextLines {
     long lineNumber(String file, long offset) {
       Path p = new Path(file);
       try (BufferedReader r = new BufferedReader(new InputStreamReader(
-          p.getFileSystem(conf.value()).open(p), StandardCharsets.UTF_8))) {
+          p.getFileSystem(conf.value().value()).open(p), StandardCharsets.UTF_8))) {
         // exact for uncompressed files; compressed files cannot be split, so their offsets are
         // counted in decompressed bytes and the same count applies
         long line = 1;
@@ -113,7 +115,7 @@ final class TextLines {
   /** Reads {@code path} with one task per split (at least {@code minPartitions}) and parses each split. */
   static <T> JavaRDD<T> parse(JavaSparkContext sc, String path, int minPartitions, SplitParser<T> parser) {
     List<String> files = files(sc.hadoopConfiguration(), path);
-    LineLocator where = new LineLocator(sc.hadoopConfiguration());
+    LineLocator where = new LineLocator(sc.broadcast(new SerializableConfiguration(sc.hadoopConfiguration())));
     @SuppressWarnings("unchecked")
     // hadoopRDD on a JobConf naming the files, not hadoopFile, whose input-path closure Spark's
     // ClosureCleaner would parse SparkContext's bytecode for (Rdds)

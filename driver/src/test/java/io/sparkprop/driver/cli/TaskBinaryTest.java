@@ -31,8 +31,17 @@ class TaskBinaryTest {
   static final long MAX_BYTES = 8 * 1024;
   @TempDir Path dir;
 
+  /** Bytes of a loaded (unpacked) set's lineage, which every loading job's tasks carry: the readers' RDDs and functions. */
+  static long lineageBytes(ExampleSet set) {
+    return org.apache.spark.SparkEnv.get().closureSerializer().newInstance()
+        .serialize(set.blocks().rdd(), scala.reflect.ClassTag$.MODULE$.apply(Object.class)).remaining();
+  }
+
+  final List<String> loading = new ArrayList<>();
+
   long bytes(SparkSession spark, JobConfig cfg) {
     ExampleSet set = DataLoader.load(Session.of(spark), cfg, cfg.string("data.train"), "train", 2);
+    loading.add(cfg.string("data.format") + " " + lineageBytes(set) + " B");
     PackedData data = PackedData.pack(set, cfg.network(), StorageLevel.MEMORY_AND_DISK());
     try {
       DistributedTrainer t = new DistributedTrainer(SparkTestAccess.context(), cfg.trainingSpec(10), data, "binary");
@@ -77,5 +86,14 @@ class TaskBinaryTest {
       assertTrue(b <= MAX_BYTES, "a training step ships " + r + " to every task; the bound is " + MAX_BYTES + ": " + report);
     }
     assertEquals(1, report.stream().map(r -> r.split(" ")[1]).distinct().count(), "the same for every source: " + report);
+    // the data loading jobs' tasks carry the readers' lineage: a Hadoop Configuration captured in
+    // a reader's function (instead of broadcast once) would be serialized into every one of them.
+    // Parquet's is Spark SQL's own file scan (about 30 KB: its plan), not a reader of ours.
+    System.out.println("loading task lineage: " + loading);
+    for (String r : loading) {
+      if (r.startsWith("parquet ")) continue;
+      long b = Long.parseLong(r.split(" ")[1]);
+      assertTrue(b <= MAX_BYTES, "a loading job ships " + r + " to every task; the bound is " + MAX_BYTES + ": " + loading);
+    }
   }
 }
