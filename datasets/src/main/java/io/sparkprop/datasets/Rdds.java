@@ -180,6 +180,15 @@ public final class Rdds {
     public Option<Partitioner> partitioner() {
       return preservesPartitioning ? parent.partitioner() : Option.empty();
     }
+
+    /**
+     * Spark's own messages about this RDD ("Removing RDD 12 from persistence list") log where they
+     * did for the MapPartitionsRDD it replaces, at Spark's level, not at Sparkprop's INFO.
+     */
+    @Override
+    public String logName() {
+      return "org.apache.spark.rdd.MapPartitionsRDD";
+    }
   }
 
   /** Rethrows a checked exception unchanged, as Spark's wrappers of Java functions let it through. */

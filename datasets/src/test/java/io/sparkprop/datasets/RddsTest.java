@@ -47,6 +47,12 @@ class RddsTest {
     assertTrue(Rdds.mapPartitions(pairs, false, (p, it) -> it).rdd().partitioner().isEmpty());
   }
 
+  /** Spark's INFO lines about caching the data path's RDDs stay under Spark's logger, not io.sparkprop's (INFO in the CLI). */
+  @Test
+  void sparksMessagesAboutTheseRdds_logUnderSpark() {
+    assertEquals("org.apache.spark.rdd.MapPartitionsRDD", Rdds.map(numbers(), x -> x).rdd().logName());
+  }
+
   @Test
   void aTasksException_reachesTheDriverAsSparksOwnWould() {
     JavaRDD<Integer> n = numbers();
