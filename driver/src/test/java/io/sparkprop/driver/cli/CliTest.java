@@ -153,10 +153,7 @@ class CliTest {
   @Test
   void sparkSession_onlyForSparkSqlFormats() throws Exception {
     PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
-    Path csv = dir.resolve("s.csv");
-    StringBuilder b = new StringBuilder("x,y,label\n");
-    for (int i = 0; i < 200; i++) b.append(i * 0.01).append(',').append(1 - i * 0.01).append(',').append(i % 2).append('\n');
-    Files.writeString(csv, b);
+    Path csv = SampleFiles.csv(dir, "s.csv", "x,y,label", 200);
     String parquet = dir.resolve("s.parquet").toString();
     try (Session s = Session.open("local[2]", "no-sql")) {
       TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load("../conf/quickstart.conf", List.of("training.epochs=1",
@@ -189,16 +186,8 @@ class CliTest {
   @Test
   void trainingPath_handsSparkNoClosureToClean() throws Exception {
     PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
-    Path csv = dir.resolve("n.csv");
-    Path svm = dir.resolve("n.svm");
-    StringBuilder c = new StringBuilder("x,y,label\n");
-    StringBuilder l = new StringBuilder();
-    for (int i = 0; i < 300; i++) {
-      c.append(i * 0.01).append(',').append(1 - i * 0.01).append(',').append(i % 2).append('\n');
-      l.append(i % 2).append(" 1:").append(i * 0.01).append(" 2:").append(1 - i * 0.01).append('\n');
-    }
-    Files.writeString(csv, c);
-    Files.writeString(svm, l);
+    Path csv = SampleFiles.csv(dir, "n.csv", "x,y,label", 300);
+    Path svm = SampleFiles.libsvm(dir, "n.svm", 300);
     List<List<String>> runs = new java.util.ArrayList<>(List.of(
         List.of("data.generator.rows=600", "data.scaling=standard"),
         List.of("data.format=csv", "data.train=" + csv, "model.layers=[2, 4, 2]", "data.validation-fraction=0.2",

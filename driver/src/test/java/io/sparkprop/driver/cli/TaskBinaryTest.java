@@ -55,16 +55,8 @@ class TaskBinaryTest {
   void stepTaskBinary_isSmallForEveryDataSource() throws Exception {
     SparkTestAccess.context();
     SparkSession spark = SparkSession.builder().getOrCreate();
-    Path csv = dir.resolve("d.csv");
-    Path svm = dir.resolve("d.svm");
-    StringBuilder c = new StringBuilder("a,b,label\n");
-    StringBuilder l = new StringBuilder();
-    for (int i = 0; i < 200; i++) {
-      c.append(i * 0.01).append(',').append(1 - i * 0.01).append(',').append(i % 2).append('\n');
-      l.append(i % 2).append(" 1:").append(i * 0.01).append(" 2:").append(1 - i * 0.01).append('\n');
-    }
-    Files.writeString(csv, c);
-    Files.writeString(svm, l);
+    Path csv = SampleFiles.csv(dir, "d.csv", "a,b,label", 200);
+    Path svm = SampleFiles.libsvm(dir, "d.svm", 200);
     String parquet = dir.resolve("d.parquet").toString();
     spark.read().format("libsvm").option("numFeatures", "2").load(svm.toString()).write().parquet(parquet);
 
