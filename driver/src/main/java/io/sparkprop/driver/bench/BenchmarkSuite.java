@@ -343,6 +343,11 @@ public final class BenchmarkSuite {
   static List<Curve> timeToAccuracy(SparkSession spark, JavaSparkContext sc, boolean quick) {
     List<Curve> curves = new ArrayList<>();
     JobConfig cfg = JobConfig.load(new File("conf/fashion-mnist.conf"), List.of());
+    // The peers first, while this JVM is idle: run right after the Sparkprop rows (220 MB of
+    // blocks just unpersisted, the JIT still compiling), PyTorch, whose two-thread OpenBLAS sgemm
+    // stalls whenever one of its threads loses its core, took 4.9 s to 0.88 against 3.0-3.6 s in
+    // interleaved standalone runs of the same hour (docs/benchmarks.md, session 7).
+    List<Curve> peers = peers(cfg, quick ? 4 : cfg.integer("training.epochs", 1, 1000));
     ExampleSet trainSet = FashionMnist.train(sc, FashionMnist.DEFAULT_DIR, 2);
     ExampleSet testSet = FashionMnist.test(sc, FashionMnist.DEFAULT_DIR, 2);
     // packed as the CLI packs them: in local mode one task of all blocks, so fit runs an epoch per job
@@ -366,7 +371,7 @@ public final class BenchmarkSuite {
     train.unpersist();
     test.unpersist();
 
-    curves.addAll(peers(cfg, quick ? 4 : cfg.integer("training.epochs", 1, 1000)));
+    curves.addAll(peers);
 
     Dataset<Row> mTrain = frame(spark, trainSet).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> mTest = frame(spark, testSet).persist(StorageLevel.MEMORY_AND_DISK());
