@@ -62,8 +62,6 @@ public final class Rdds {
       @Override public U next() {
         try {
           return f.call(it.next());
-        } catch (RuntimeException e) {
-          throw e;
         } catch (Exception e) {
           throw sneaky(e);
         }
@@ -80,8 +78,6 @@ public final class Rdds {
         while (!current.hasNext() && it.hasNext()) {
           try {
             current = f.call(it.next());
-          } catch (RuntimeException e) {
-            throw e;
           } catch (Exception e) {
             throw sneaky(e);
           }
@@ -99,13 +95,10 @@ public final class Rdds {
   /** Every element of {@code rdd}, in partition order, as {@code JavaRDD.collect}: one job. */
   public static <T> List<T> collect(JavaRDD<T> rdd) {
     int n = rdd.getNumPartitions();
-    List<Object> indices = new ArrayList<>(n);
-    for (int p = 0; p < n; p++) indices.add(p);
     Parts parts = new Parts(n);
     @SuppressWarnings("unchecked")
     RDD<Object> r = (RDD<Object>) (RDD<?>) rdd.rdd();
-    rdd.context().runJob(r, new ToList(), CollectionConverters.asScala(indices).toList(), parts,
-        ClassTag$.MODULE$.apply(ArrayList.class));
+    rdd.context().runJob(r, new ToList(), partitions(n), parts, ClassTag$.MODULE$.apply(ArrayList.class));
     List<T> out = new ArrayList<>();
     for (ArrayList<?> part : parts.parts) {
       @SuppressWarnings("unchecked")
@@ -113,6 +106,13 @@ public final class Rdds {
       out.addAll(typed);
     }
     return out;
+  }
+
+  /** Partitions 0..n-1, as {@code SparkContext.runJob} takes them. */
+  public static scala.collection.immutable.Seq<Object> partitions(int n) {
+    List<Object> indices = new ArrayList<>(n);
+    for (int p = 0; p < n; p++) indices.add(p);
+    return CollectionConverters.asScala(indices).toList();
   }
 
   /** A partition's elements as a list (a named function: nothing for the cleaner to read). */
@@ -164,8 +164,6 @@ public final class Rdds {
       Iterator<T> in = (Iterator<T>) CollectionConverters.asJava(parent.iterator(split, context));
       try {
         return CollectionConverters.asScala(f.call(split.index(), in));
-      } catch (RuntimeException e) {
-        throw e;
       } catch (Exception e) {
         throw sneaky(e);
       }
@@ -191,7 +189,7 @@ public final class Rdds {
     }
   }
 
-  /** Rethrows a checked exception unchanged, as Spark's wrappers of Java functions let it through. */
+  /** Rethrows any exception unchanged, checked ones included, as Spark's wrappers of Java functions let them through. */
   @SuppressWarnings("unchecked")
   private static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
     throw (E) e;

@@ -376,9 +376,7 @@ public final class DistributedTrainer {
 
   /** Every partition index, as runJob takes them. */
   private static scala.collection.immutable.Seq<Object> allPartitions(PackedData d) {
-    java.util.List<Object> l = new ArrayList<>(d.partitions());
-    for (int p = 0; p < d.partitions(); p++) l.add(p);
-    return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
+    return io.sparkprop.datasets.Rdds.partitions(d.partitions());
   }
 
   /** Timings of the last step, or null before the first. */
