@@ -29,9 +29,4 @@ public final class CliJobs {
   public static Model train(Session spark, JobConfig cfg, PrintStream out) {
     return TrainCommand.run(spark, cfg, out, false);
   }
-
-  /** As {@link #train(Session, JobConfig, PrintStream)} on a SparkSession the caller built. */
-  public static Model train(SparkSession spark, JobConfig cfg, PrintStream out) {
-    return TrainCommand.run(Session.of(spark), cfg, out, false);
-  }
 }
