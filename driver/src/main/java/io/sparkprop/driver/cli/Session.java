@@ -39,6 +39,7 @@ public final class Session implements AutoCloseable {
     if (master != null) conf.setMaster(master);
     else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
     defaults(conf, conf::set);
+    CompilerDirectives.installForLocal(conf.get("spark.master"));
     SparkContext sc = SparkContext.getOrCreate(conf);
     sc.setLogLevel(level);
     lastApplicationId = sc.applicationId();
