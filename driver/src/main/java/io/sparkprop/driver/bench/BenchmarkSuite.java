@@ -106,9 +106,9 @@ public final class BenchmarkSuite {
     long t0 = System.nanoTime();
     // first, in JVMs of their own: what bin/sparkprop users pay per step
     String realPath = RealPathBenchmark.run(Path.of(System.getProperty("java.io.tmpdir"), "sparkprop-realpath"), quick ? 4 : 10, List.of());
-    // the CLI's session settings (direct task results, one BLAS thread per task), so the rows measure what users run
-    SparkSession spark = CliJobs.withCliDefaults(SparkSession.builder().master("local[2]").appName("sparkprop-benchmarks")
-        .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false")).getOrCreate();
+    // the CLI's session settings (direct task results, one BLAS thread per task, its compiler directives), so the rows measure what users run
+    SparkSession spark = CliJobs.withCliDefaults(SparkSession.builder().appName("sparkprop-benchmarks")
+        .config("spark.driver.host", "127.0.0.1").config("spark.ui.enabled", "false"), "local[2]").getOrCreate();
     spark.sparkContext().setLogLevel("ERROR");
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     StringBuilder md = new StringBuilder();

@@ -20,9 +20,14 @@ public final class CliJobs {
     return Session.open(master, appName);
   }
 
-  /** {@code sparkprop}'s session settings on another builder (see {@code Session.defaults}), for sessions the benchmarks build. */
-  public static SparkSession.Builder withCliDefaults(SparkSession.Builder b) {
-    return Session.defaults(b);
+  /**
+   * {@code sparkprop}'s session settings on another builder (see {@code Session.defaults}) with
+   * {@code master}, for sessions the benchmarks build; a local master also gets the CLI's compiler
+   * directives in this JVM ({@link CompilerDirectives}).
+   */
+  public static SparkSession.Builder withCliDefaults(SparkSession.Builder b, String master) {
+    CompilerDirectives.installForLocal(master);
+    return Session.defaults(b.master(master));
   }
 
   /** {@code sparkprop train}'s whole job, printing to {@code out}. */
