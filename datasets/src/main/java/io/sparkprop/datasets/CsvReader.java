@@ -158,7 +158,7 @@ public final class CsvReader {
       String s = f.get(c);
       float v;
       try {
-        v = Float.parseFloat(s);
+        v = Decimals.parseFloat(s);
       } catch (NumberFormatException e) {
         b.dropLast();
         return "column " + name(layout, c) + " holds '" + s + "', which is not a number";
@@ -202,7 +202,7 @@ public final class CsvReader {
       String s = f.get(layout.weight());
       float v;
       try {
-        v = Float.parseFloat(s);
+        v = Decimals.parseFloat(s);
       } catch (NumberFormatException e) {
         b.dropLast();
         return "weight column " + name(layout, layout.weight()) + " holds '" + s + "', which is not a number";

@@ -140,7 +140,7 @@ public final class LibSvmReader {
         return "index '" + t.substring(0, colon) + "' in '" + t + "' is not an integer";
       }
       try {
-        v = Float.parseFloat(t.substring(colon + 1));
+        v = Decimals.parseFloat(t.substring(colon + 1));
       } catch (NumberFormatException e) {
         b.dropLast();
         return "value '" + t.substring(colon + 1) + "' of feature " + idx + " is not a number";
