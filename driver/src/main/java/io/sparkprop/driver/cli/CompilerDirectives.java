@@ -44,8 +44,7 @@ final class CompilerDirectives {
    * this JVM ({@code local}, {@code local[N]}, {@code local[N,F]}, {@code local[*]}).
    */
   static synchronized void installForLocal(String master) {
-    if (started || !runsTasksHere(master)) return;
-    if (!Boolean.parseBoolean(System.getProperty(SWITCH, "true"))) return;
+    if (started || !wanted(master, System.getProperty(SWITCH))) return;
     started = true;
     Thread t = new Thread(() -> {
       try {
@@ -58,9 +57,14 @@ final class CompilerDirectives {
     t.start();
   }
 
-  /** Whether {@code master} runs the tasks in the driver's JVM: local mode, not local-cluster. */
-  static boolean runsTasksHere(String master) {
-    return master != null && (master.equals("local") || master.startsWith("local["));
+  /**
+   * Whether a run on {@code master} gets the directives: when it runs the tasks in the driver's
+   * JVM (local mode, not local-cluster) and {@code switchValue} (the {@link #SWITCH} property,
+   * null when unset) is not {@code false}.
+   */
+  static boolean wanted(String master, String switchValue) {
+    boolean local = master != null && (master.equals("local") || master.startsWith("local["));
+    return local && (switchValue == null || Boolean.parseBoolean(switchValue));
   }
 
   /** Adds the directives now, in this thread; returns the JVM's answer ("1 compiler directives added"). */

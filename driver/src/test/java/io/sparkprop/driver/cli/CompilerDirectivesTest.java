@@ -54,12 +54,13 @@ class CompilerDirectivesTest {
   }
 
   @Test
-  void onlyLocalMastersGetThem() {
-    assertFalse(CompilerDirectives.runsTasksHere("spark://host:7077"));
-    assertFalse(CompilerDirectives.runsTasksHere("local-cluster[2,1,1024]"));
-    assertFalse(CompilerDirectives.runsTasksHere("yarn"));
-    assertTrue(CompilerDirectives.runsTasksHere("local[2]"));
-    assertTrue(CompilerDirectives.runsTasksHere("local"));
+  void onlyLocalMastersGetThem_unlessSwitchedOff() {
+    assertFalse(CompilerDirectives.wanted("spark://host:7077", null));
+    assertFalse(CompilerDirectives.wanted("local-cluster[2,1,1024]", null));
+    assertFalse(CompilerDirectives.wanted("yarn", null));
+    assertTrue(CompilerDirectives.wanted("local[2]", null));
+    assertTrue(CompilerDirectives.wanted("local", "true"));
+    assertFalse(CompilerDirectives.wanted("local[*]", "false"), "-Dsparkprop.compilerDirectives=false turns them off");
   }
 
   static List<String> compiles(String printCompilation, int tier) {
