@@ -3,7 +3,12 @@ package io.sparkprop.datasets;
 import io.sparkprop.trainer.data.Examples;
 import java.util.Arrays;
 
-/** Accumulates rows into growable float arrays and hands them out as one {@link Examples} block. */
+/**
+ * Accumulates rows into float arrays and hands them out as one {@link Examples} block. Arrays
+ * double when full; a caller that knows how many rows are coming sizes them once
+ * ({@link #BlockBuilder(int, int, boolean, int)}), and {@link #build()} then hands over the
+ * arrays themselves instead of copying them: no array of a block's size is allocated twice.
+ */
 final class BlockBuilder {
   private final int d;
   private final int tw;
@@ -14,12 +19,22 @@ final class BlockBuilder {
   private int rows;
 
   BlockBuilder(int features, int targetWidth, boolean weighted) {
+    this(features, targetWidth, weighted, 16);
+  }
+
+  /** A builder with room for {@code rows} rows before its arrays grow. */
+  BlockBuilder(int features, int targetWidth, boolean weighted, int rows) {
+    if (rows < 0) throw new IllegalArgumentException("expected rows must be >= 0, got " + rows);
+    if (rows * (long) Math.max(features, targetWidth) > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a partition holds " + rows + " rows of " + features
+          + " features, more than one Java array takes; use more partitions");
+    }
     this.d = features;
     this.tw = targetWidth;
     this.weighted = weighted;
-    this.x = new float[16 * features];
-    this.y = new float[16 * targetWidth];
-    this.w = weighted ? new float[16] : null;
+    this.x = new float[rows * features];
+    this.y = new float[rows * targetWidth];
+    this.w = weighted ? new float[rows] : null;
   }
 
   /** Space for one more row; returns its index. The caller fills x()/y()/w() at that row. */
@@ -47,8 +62,12 @@ final class BlockBuilder {
   float[] w() { return w; }
   int rows() { return rows; }
 
+  /** The rows so far as a block; the builder is spent (its arrays may now be the block's). */
   Examples build() {
-    return new Examples(0, rows, d, tw, Arrays.copyOf(x, rows * d), Arrays.copyOf(y, rows * tw),
-        weighted ? Arrays.copyOf(w, rows) : null);
+    return new Examples(0, rows, d, tw, exact(x, rows * d), exact(y, rows * tw), weighted ? exact(w, rows) : null);
+  }
+
+  private static float[] exact(float[] a, int n) {
+    return a.length == n ? a : Arrays.copyOf(a, n);
   }
 }

@@ -1,6 +1,7 @@
 package io.sparkprop.datasets;
 
 import io.sparkprop.trainer.data.Examples;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,23 +24,35 @@ public final class Splits {
     int d = set.features();
     int tw = set.targetWidth();
     return set.withBlocks(Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
-      BlockBuilder b = null;
+      List<Examples> in = new ArrayList<>();
+      it.forEachRemaining(in::add);
+      if (in.isEmpty()) return List.of(Examples.empty(0, d, tw)).iterator();
+      // count this side's rows first, so that the block is allocated once at its size (growing
+      // by doubling allocated and copied about three times a training block's bytes)
+      int count = 0;
       long pos = 0;
-      while (it.hasNext()) {
-        Examples e = it.next();
-        if (b == null) b = new BlockBuilder(d, tw, e.w() != null);
+      for (Examples e : in) {
+        for (int r = 0; r < e.rows(); r++, pos++) if (toValidation(seed, p, pos, fraction) == validation) count++;
+      }
+      BlockBuilder b = new BlockBuilder(d, tw, in.get(0).w() != null, count);
+      pos = 0;
+      for (Examples e : in) {
         for (int r = 0; r < e.rows(); r++, pos++) {
-          long h = mix(seed ^ mix(((long) p << 40) + pos));
-          boolean toValidation = (h >>> 11) * 0x1.0p-53 < fraction;
-          if (toValidation != validation) continue;
+          if (toValidation(seed, p, pos, fraction) != validation) continue;
           int row = b.addRow();
           System.arraycopy(e.x(), r * d, b.x(), row * d, d);
           System.arraycopy(e.y(), r * tw, b.y(), row * tw, tw);
           if (b.w() != null) b.w()[row] = e.w() == null ? 1f : e.w()[r];
         }
       }
-      return List.of(b == null ? Examples.empty(0, d, tw) : b.build()).iterator();
+      return List.of(b.build()).iterator();
     }), set.description() + " (" + name + " split, seed " + seed + ")");
+  }
+
+  /** Whether row {@code pos} of partition {@code p} goes to validation. */
+  private static boolean toValidation(long seed, int p, long pos, double fraction) {
+    long h = mix(seed ^ mix(((long) p << 40) + pos));
+    return (h >>> 11) * 0x1.0p-53 < fraction;
   }
 
   static long mix(long z) {

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkprop.trainer.data.Examples;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -59,5 +61,76 @@ class TransformsTest {
     for (float f : t.x()) tv.add(f);
     for (float f : v.x()) assertTrue(!tv.contains(f) || f == 0f, "value in both splits: " + f);
     assertThrows(IllegalArgumentException.class, () -> Splits.trainValidation(all, 1.0, 1));
+  }
+
+  @Test
+  void split_keepsEachPartitionsRowsInOrderWithTheirWeightsAcrossSeveralBlocks() {
+    // two partitions of two blocks each; feature 0 of a row is its global index, its weight index / 100
+    int d = 3;
+    List<Examples> blocks = new ArrayList<>();
+    int next = 0;
+    for (int rows : new int[] {40, 1, 25, 34}) {
+      float[] x = new float[rows * d];
+      float[] y = new float[rows];
+      float[] w = new float[rows];
+      for (int r = 0; r < rows; r++, next++) {
+        x[r * d] = next;
+        x[r * d + 1] = -next;
+        y[r] = next % 2;
+        w[r] = next / 100f;
+      }
+      blocks.add(new Examples(0, rows, d, 1, x, y, w));
+    }
+    ExampleSet set = new ExampleSet(Spark.sc().parallelize(blocks, 2), d, 1, "blocks");
+    ExampleSet[] s = Splits.trainValidation(set, 0.3, 11);
+    List<Examples> train = s[0].blocks().collect();
+    List<Examples> validation = s[1].blocks().collect();
+    assertEquals(2, train.size());
+    assertEquals(2, validation.size());
+    int[][] inPartition = {{0, 41}, {41, 100}};
+    for (int p = 0; p < 2; p++) {
+      Examples t = train.get(p);
+      Examples v = validation.get(p);
+      assertEquals(t.rows() * d, t.x().length, "train block holds exactly its rows");
+      assertEquals(v.rows() * d, v.x().length, "validation block holds exactly its rows");
+      // merged by index, the two sides are the partition's rows, each once, each side in input order
+      int i = 0;
+      int j = 0;
+      for (int row = inPartition[p][0]; row < inPartition[p][1]; row++) {
+        Examples side = i < t.rows() && t.x()[i * d] == row ? t : v;
+        int at = side == t ? i++ : j++;
+        assertEquals(row, side.x()[at * d], 0f, "partition " + p + " row " + row);
+        assertEquals(-row, side.x()[at * d + 1], 0f);
+        assertEquals(row % 2, side.y()[at], 0f);
+        assertEquals(row / 100f, side.w()[at], 0f);
+      }
+      assertEquals(t.rows(), i);
+      assertEquals(v.rows(), j);
+    }
+    int validationRows = validation.get(0).rows() + validation.get(1).rows();
+    assertTrue(validationRows > 15 && validationRows < 45, "validation rows " + validationRows);
+  }
+
+  @Test
+  void blockBuilder_sizedForItsRowsHandsOverItsArraysAndStillGrowsPastThem() {
+    BlockBuilder sized = new BlockBuilder(2, 1, true, 3);
+    float[] x = sized.x();
+    for (int r = 0; r < 3; r++) {
+      int row = sized.addRow();
+      sized.x()[row * 2] = r;
+      sized.w()[row] = 1;
+    }
+    Examples e = sized.build();
+    assertTrue(e.x() == x, "a builder filled to its size hands over its array");
+    BlockBuilder small = new BlockBuilder(2, 1, false, 1);
+    for (int r = 0; r < 5; r++) {
+      int row = small.addRow(); // before x(): the row may grow the array
+      small.x()[row * 2 + 1] = r;
+    }
+    Examples grown = small.build();
+    assertEquals(5, grown.rows());
+    assertArrayEquals(new float[] {0, 0, 0, 1, 0, 2, 0, 3, 0, 4}, grown.x(), 0f);
+    assertEquals(0, new BlockBuilder(2, 1, false, 4).build().x().length, "an unfilled builder gives its rows only");
+    assertThrows(IllegalArgumentException.class, () -> new BlockBuilder(2, 1, false, -1));
   }
 }
