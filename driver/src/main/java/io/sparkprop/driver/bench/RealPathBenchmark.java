@@ -202,7 +202,7 @@ public final class RealPathBenchmark {
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-D")) cmd.add(a);
     }
-    cmd.addAll(List.of("-Xmx4g", "-cp", System.getProperty("java.class.path")));
+    cmd.addAll(List.of("-Xmx4g", "-Xms1g", "-cp", System.getProperty("java.class.path"))); // bin/sparkprop's default heap
     return cmd;
   }
 

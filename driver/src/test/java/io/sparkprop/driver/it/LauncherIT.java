@@ -43,6 +43,20 @@ class LauncherIT {
     assertEquals(written, Files.getLastModifiedTime(first.get(0)).toMillis(), "the second run did not record it again");
   }
 
+  @Test
+  void heapStartsAt1GbByDefault_andAUsersOptionsReplaceTheDefault() throws Exception {
+    Path out = Files.createTempDirectory("sparkprop-launcher-heap");
+    Path fakeJava = out.resolve("java");
+    Files.writeString(fakeJava, "#!/bin/sh\necho \"$@\"\n");
+    fakeJava.toFile().setExecutable(true);
+    String byDefault = runWith(out, java.util.Map.of("JAVA", fakeJava.toString()), "bin/sparkprop", "--version");
+    assertTrue(byDefault.startsWith("-Xmx4g -Xms1g "), byDefault);
+    // a smaller heap of the user's must not meet a larger start (the JVM would refuse to start)
+    String users = runWith(out, java.util.Map.of("JAVA", fakeJava.toString(), "SPARKPROP_JAVA_OPTS", "-Xmx512m"),
+        "bin/sparkprop", "--version");
+    assertTrue(users.startsWith("-Xmx512m ") && !users.contains("-Xms"), users);
+  }
+
   static List<Path> archives() throws IOException {
     if (!Files.isDirectory(CDS)) return List.of();
     try (Stream<Path> s = Files.list(CDS)) {
@@ -51,8 +65,15 @@ class LauncherIT {
   }
 
   static String run(Path work, String... cmd) throws Exception {
+    return runWith(work, java.util.Map.of(), cmd);
+  }
+
+  static String runWith(Path work, java.util.Map<String, String> env, String... cmd) throws Exception {
     Path log = work.resolve("launcher.log");
-    Process p = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder b = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    b.environment().remove("SPARKPROP_JAVA_OPTS");
+    b.environment().putAll(env);
+    Process p = b.start();
     assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timed out: " + String.join(" ", cmd));
     String text = Files.readString(log, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + text);
