@@ -400,16 +400,31 @@ public final class DistributedTrainer {
 
   /** Evaluation sums of {@code params} over {@code eval}, one job, added in partition order. */
   public static EvalSums evaluate(JavaSparkContext sc, TrainingSpec spec, float[] params, PackedData eval, String runName) {
+    return evaluate(sc, spec, params, eval, runName, false).sums();
+  }
+
+  /**
+   * What {@link #evaluate(JavaSparkContext, TrainingSpec, float[], PackedData, String)} returns and,
+   * when asked for a softmax head, the confusion matrix counted in the same pass (rows: true class,
+   * columns: predicted; null otherwise).
+   */
+  public record Evaluation(EvalSums sums, long[][] confusion) {}
+
+  /** One pass over {@code eval}: its sums and, if {@code confusion} and the head is softmax, its confusion matrix. */
+  public static Evaluation evaluate(JavaSparkContext sc, TrainingSpec spec, float[] params, PackedData eval, String runName,
+      boolean confusion) {
     spec.network().checkParams(params, "parameters");
+    boolean counts = confusion && spec.network().head() == io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY;
+    int k = spec.network().outputSize();
     sc.setJobDescription(runName + ": evaluate " + eval.rows() + " examples");
     Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, null), PARAMS_TAG);
-    EvalSums[] parts = new EvalSums[eval.partitions()];
+    double[][] parts = new double[eval.partitions()][];
     try {
-      sc.sc().runJob(eval.blocks(), new PartitionEval(bc, spec), allPartitions(eval), new AbstractFunction2<Object, double[], BoxedUnit>() {
+      sc.sc().runJob(eval.blocks(), new PartitionEval(bc, spec, counts), allPartitions(eval), new AbstractFunction2<Object, double[], BoxedUnit>() {
         @Override
         public BoxedUnit apply(Object p, double[] s) {
           synchronized (parts) {
-            parts[(Integer) p] = EvalSums.fromArray(s);
+            parts[(Integer) p] = s;
           }
           return BoxedUnit.UNIT;
         }
@@ -418,8 +433,12 @@ public final class DistributedTrainer {
       bc.destroy();
     }
     EvalSums total = EvalSums.ZERO;
-    for (EvalSums s : parts) total = total.plus(s);
-    return total;
+    long[][] matrix = counts ? new long[k][k] : null;
+    for (double[] s : parts) {
+      total = total.plus(EvalSums.fromArray(java.util.Arrays.copyOf(s, 6)));
+      for (int i = 0; counts && i < k * k; i++) matrix[i / k][i % k] += (long) s[6 + i];
+    }
+    return new Evaluation(total, matrix);
   }
 
   /**
@@ -589,26 +608,34 @@ public final class DistributedTrainer {
     private static final long serialVersionUID = 1L;
     private final Broadcast<byte[]> params;
     private final TrainingSpec spec;
+    private final boolean confusion;
 
-    PartitionEval(Broadcast<byte[]> params, TrainingSpec spec) {
+    PartitionEval(Broadcast<byte[]> params, TrainingSpec spec, boolean confusion) {
       this.params = params;
       this.spec = spec;
+      this.confusion = confusion;
     }
 
+    /** The six sums, then with {@code confusion} the k x k counts (label-major) as doubles. */
     @Override
     public double[] apply(TaskContext ctx, Iterator<RowSource> it) {
       List<RowSource> blocks = new ArrayList<>(1);
       while (it.hasNext()) blocks.add(it.next());
       float[] p = ExecutorState.params(params);
+      int kk = confusion ? spec.network().outputSize() * spec.network().outputSize() : 0;
+      long[][] counts = new long[blocks.size()][];
       // a group's blocks on the task's threads, as in training; the sums are added in block order
       List<EvalSums> each = ExecutorState.eachOnItsThread(blocks.size(), j -> {
         RowSource shard = blocks.get(j);
         ShardStep step = ExecutorState.shardStep(spec);
-        return shard.rows() > 0 ? step.network().evaluate(p, shard, step.workspace()) : EvalSums.ZERO;
+        counts[j] = confusion ? new long[kk] : null;
+        return shard.rows() > 0 ? step.network().evaluate(p, shard, step.workspace(), counts[j]) : EvalSums.ZERO;
       });
       EvalSums total = EvalSums.ZERO;
       for (EvalSums e : each) total = total.plus(e);
-      return total.toArray();
+      double[] out = java.util.Arrays.copyOf(total.toArray(), 6 + kk);
+      for (long[] c : counts) for (int i = 0; i < kk; i++) out[6 + i] += c[i];
+      return out;
     }
   }
 }

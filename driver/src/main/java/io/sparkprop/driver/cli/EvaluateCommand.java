@@ -1,7 +1,6 @@
 package io.sparkprop.driver.cli;
 
 import io.sparkprop.driver.DistributedTrainer;
-import io.sparkprop.trainer.nn.EvalSums;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,15 +59,12 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() {
     try (Session spark = Session.open(common.master, "sparkprop evaluate", common.logLevel())) {
       ModelJob job = new ModelJob(spark, model, data, common.sets);
-      EvalSums s = DistributedTrainer.evaluate(spark.jsc(), job.spec,
-          job.model.params(), job.data, "evaluate");
+      boolean perClass = job.model.spec().head() == io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY && !common.quiet;
+      DistributedTrainer.Evaluation e = DistributedTrainer.evaluate(spark.jsc(), job.spec,
+          job.model.params(), job.data, "evaluate", perClass);
       java.io.PrintStream out = common.out();
-      out.println(TrainingJob.describe(s, job.model.spec()));
-      if (job.model.spec().head() == io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY && !common.quiet) {
-        long[][] m = io.sparkprop.driver.report.RunReport.confusion(spark.jsc(),
-            job.spec, job.model.params(), job.data);
-        out.print(perClass(m, job.model.labels()));
-      }
+      out.println(TrainingJob.describe(e.sums(), job.model.spec()));
+      if (perClass) out.print(perClass(e.confusion(), job.model.labels()));
       job.data.unpersist();
       return Sparkprop.OK;
     }

@@ -300,9 +300,14 @@ final class TrainingJob {
     float[] params = result.params();
     Map<String, Double> metrics = new LinkedHashMap<>();
     if (!result.history().isEmpty()) metrics.put("train_loss", result.history().get(result.history().size() - 1).trainLoss());
-    EvalSums valSums = valData == null ? null : DistributedTrainer.evaluate(sc, spec, params, valData, runName);
+    // the report's confusion matrix (test data, else validation) comes from that set's evaluation pass
+    DistributedTrainer.Evaluation valEval = valData == null ? null
+        : DistributedTrainer.evaluate(sc, spec, params, valData, runName, testData == null);
+    EvalSums valSums = valEval == null ? null : valEval.sums();
     if (valSums != null) put(metrics, "validation", valSums, net);
-    EvalSums testSums = testData == null ? null : DistributedTrainer.evaluate(sc, spec, params, testData, runName);
+    DistributedTrainer.Evaluation testEval = testData == null ? null
+        : DistributedTrainer.evaluate(sc, spec, params, testData, runName, true);
+    EvalSums testSums = testEval == null ? null : testEval.sums();
     if (testSums != null) {
       put(metrics, "test", testSums, net);
       out.println("test: " + describe(testSums, net));
@@ -320,7 +325,7 @@ final class TrainingJob {
     Model model = new Model(net, params, scaling, labels, provenance, metrics);
     PackedData reportData = testData != null ? testData : valData;
     RunReport.write(cfg.string("output.dir"), runName, model, result.history(),
-        reportData == null ? null : RunReport.confusion(sc, spec, params, reportData), RunReport.sample(reportData, model, 1500),
+        testEval != null ? testEval.confusion() : valEval == null ? null : valEval.confusion(), RunReport.sample(reportData, model, 1500),
         provenance.get("trainingData") + " (" + trainData.rows() + " training examples)", out);
     return new Result(model, trainer.state(), spec, trainData, valData, testData, result);
   }

@@ -4,9 +4,7 @@ import io.sparkprop.datasets.Rdds;
 import io.sparkprop.driver.EpochReport;
 import io.sparkprop.driver.PackedData;
 import io.sparkprop.driver.model.Model;
-import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.nn.Network;
-import io.sparkprop.trainer.nn.Workspace;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,8 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -34,32 +30,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 public final class RunReport {
   private RunReport() {}
-
-  /** Confusion counts [true][predicted] of {@code params} on packed data, one job (integer sums: order-free). */
-  public static long[][] confusion(JavaSparkContext sc, TrainingSpec spec, float[] params, PackedData data) {
-    if (!spec.network().head().equals(io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY)) return null;
-    int k = spec.network().outputSize();
-    Broadcast<float[]> bc = sc.broadcast(params.clone());
-    try {
-      List<long[]> parts = Rdds.collect(Rdds.map(data.rdd(), e -> {
-        long[] c = new long[k * k];
-        if (e.rows() == 0) return c;
-        Network net = new Network(spec.network());
-        float[] out = new float[e.rows() * k];
-        net.predict(bc.value(), e.x(), 0, e.rows(), new Workspace(spec.network(), 256), out, 0);
-        for (int r = 0; r < e.rows(); r++) {
-          int truth = e.targetWidth() == 1 ? (int) e.y()[r] : Network.argmax(e.y(), r * k, k);
-          c[truth * k + Network.argmax(out, r * k, k)]++;
-        }
-        return c;
-      }));
-      long[][] m = new long[k][k];
-      for (long[] c : parts) for (int i = 0; i < k * k; i++) m[i / k][i % k] += c[i];
-      return m;
-    } finally {
-      bc.destroy();
-    }
-  }
 
   /**
    * Up to {@code max} examples of packed (scaled) two-feature data, scaled back to the raw

@@ -114,6 +114,20 @@ public final class Network {
 
   /** Evaluation sums over every row of {@code data} (unweighted). */
   public EvalSums evaluate(float[] params, RowSource data, Workspace ws) {
+    return evaluate(params, data, ws, null);
+  }
+
+  /**
+   * As {@link #evaluate(float[], RowSource, Workspace)}, also counting every example of a softmax
+   * head in {@code confusion[label * k + predicted]} (k outputs; added to, never zeroed) when
+   * {@code confusion} is not null: the report's confusion matrix from the same pass.
+   */
+  public EvalSums evaluate(float[] params, RowSource data, Workspace ws, long[] confusion) {
+    if (confusion != null && (spec.head() != Head.SOFTMAX_CROSS_ENTROPY || confusion.length != spec.outputSize() * spec.outputSize())) {
+      throw new IllegalArgumentException("a confusion matrix needs a softmax head and k x k = "
+          + spec.outputSize() * spec.outputSize() + " counts, got the " + spec.head().configName() + " head and "
+          + confusion.length);
+    }
     checkWorkspace(ws);
     spec.checkParams(params, "params");
     checkData(data);
@@ -138,7 +152,9 @@ public final class Network {
         switch (head) {
           case SOFTMAX_CROSS_ENTROPY: {
             int label = tw == 1 ? (int) ws.targets[t] : argmax(ws.targets, t, tw);
-            if (argmax(logits, o, k) == label) correct++;
+            int predicted = argmax(logits, o, k);
+            if (predicted == label) correct++;
+            if (confusion != null) confusion[label * k + predicted]++;
             break;
           }
           case SIGMOID_BINARY_CROSS_ENTROPY:
