@@ -25,10 +25,7 @@ final class BlockBuilder {
   /** A builder with room for {@code rows} rows before its arrays grow. */
   BlockBuilder(int features, int targetWidth, boolean weighted, int rows) {
     if (rows < 0) throw new IllegalArgumentException("expected rows must be >= 0, got " + rows);
-    if (rows * (long) Math.max(features, targetWidth) > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("a partition holds " + rows + " rows of " + features
-          + " features, more than one Java array takes; use more partitions");
-    }
+    checkFits(rows, features, targetWidth);
     this.d = features;
     this.tw = targetWidth;
     this.weighted = weighted;
@@ -41,15 +38,20 @@ final class BlockBuilder {
   int addRow() {
     if (rows * (long) d + d > x.length || rows * (long) tw + tw > y.length) {
       long cap = Math.max(16, rows * 2L);
-      if (cap * Math.max(d, tw) > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException("a partition holds more than " + rows + " rows of " + d
-            + " features, more than one Java array takes; use more partitions");
-      }
+      checkFits(cap, d, tw);
       x = Arrays.copyOf(x, (int) cap * d);
       y = Arrays.copyOf(y, (int) cap * tw);
       if (weighted) w = Arrays.copyOf(w, (int) cap);
     }
     return rows++;
+  }
+
+  /** Rows of that width must fit one Java array each. */
+  private static void checkFits(long rows, int features, int targetWidth) {
+    if (rows * Math.max(features, targetWidth) > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a partition of " + rows + " rows of " + features
+          + " features needs more than one Java array holds; use more partitions");
+    }
   }
 
   /** Forgets the last row (a row found bad after it was started). */

@@ -324,8 +324,9 @@ final class TrainingJob {
     if (resumedFrom != null) provenance.put("resumedFrom", resumedFrom);
     Model model = new Model(net, params, scaling, labels, provenance, metrics);
     PackedData reportData = testData != null ? testData : valData;
+    DistributedTrainer.Evaluation reportEval = testEval != null ? testEval : valEval; // reportData's
     RunReport.write(cfg.string("output.dir"), runName, model, result.history(),
-        testEval != null ? testEval.confusion() : valEval == null ? null : valEval.confusion(), RunReport.sample(reportData, model, 1500),
+        reportEval == null ? null : reportEval.confusion(), RunReport.sample(reportData, model, 1500),
         provenance.get("trainingData") + " (" + trainData.rows() + " training examples)", out);
     return new Result(model, trainer.state(), spec, trainData, valData, testData, result);
   }
