@@ -12,23 +12,37 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * HotSpot compiler directives for a local-mode run, whose driver JVM also runs the training tasks
- * on the same cores: Java serialization ({@code java.io.ObjectInputStream} and {@code
- * ObjectOutputStream}), which Spark uses only for its control messages (task descriptions, task
- * results, accumulator updates), stays in C1 code and is never compiled by C2.
+ * on the same cores: only Sparkprop's own code ({@code io.sparkprop}), the JDK's core ({@code
+ * java.*}: strings, collections, math, I/O) and the readers' libraries (Hadoop, Parquet, Spark
+ * SQL's data sources, column vectors and generated code) are compiled by C2; all other code
+ * (Spark's core and scheduler, Scala, Netty, Jackson, the JDK's internals) and, within {@code
+ * java.*}, Java serialization, jar and zip reading and method handles run in C1 code (tier 1,
+ * C1 without profiling, once a method is hot).
  *
- * <p>Why: a JVM on two cores has one C2 compiler thread. Serialization's methods are among the
- * largest it compiles in a run ({@code readSerialData} 0.42 s, {@code writeObject0} 0.28 s,
- * {@code readClassDesc} 0.24 s of that thread, JFR {@code jdk.Compilation}); they got hot during
- * the load and at every epoch's end, so their compiles held the engine's hot loops in C1 code for
- * the first 0.2-0.3 s of training and took a core from the training threads, epoch after epoch.
- * The volume serialized is small (a few hundred objects per job), so C1 code costs nothing
- * measurable; docs/benchmarks.md has the before and after.
+ * <p>Why: a JVM on two cores has one C2 compiler thread, and a run keeps both cores busy from
+ * launch to exit. What C2 spent its time on was the framework's start and control path, paid
+ * once per run and never won back: Spark's and Scala's start, class loading's jar lookups,
+ * the JDK's bytecode spinner behind Scala's closures ({@code Frame.execute}, one 195 ms compile
+ * just before the first step), Java serialization of Spark's task descriptions and results
+ * ({@code readSerialData} 0.42 s). Those compiles took a core from the start, the load and the
+ * first epoch, and held the engine's loops in C1 code while they ran. The framework code runs
+ * briefly (a few jobs per epoch), so C1 code costs it nothing measurable, while the engine, the
+ * readers' data path (Sparkprop's parsers, the JDK methods they call, Hadoop's line reader,
+ * Parquet's decoders and Spark SQL's column vectors) keeps C2. Measured (docs/benchmarks.md,
+ * session 10; serialization alone, session 8, was the first step of this): a fresh Fashion-MNIST
+ * run 7.75 -> 7.29 s from launch to exit (medians of 9 interleaved rounds; the first line 0.18 s
+ * sooner), one job per step no slower; CSV and Parquet loads were 0.3-1 s slower while the JDK or
+ * the data path's libraries ran in C1 code, hence the list.
  *
  * <p>The directives go in through the JVM's diagnostic command MBean ({@code jcmd
  * Compiler.directives_add}), not the {@code -XX:CompilerDirectivesFile} flag, which needs
- * diagnostic options unlocked and prints "1 compiler directives added" to standard output,
- * where {@code predict} writes its rows. On a JVM without that command (not HotSpot) nothing
- * changes. {@code -Dsparkprop.compilerDirectives=false} turns it off.
+ * diagnostic options unlocked and prints "3 compiler directives added" to standard output,
+ * where {@code predict} writes its rows. They are added at the start of {@code main} when the
+ * command line asks for a local master ({@link #installForCommandLine}), so that they cover
+ * Spark's own start, and otherwise when a session opens. Not on a cluster's driver: there it
+ * serializes a task per executor per step and runs the scheduler every step. On a JVM without
+ * that command (not HotSpot) nothing changes. {@code -Dsparkprop.compilerDirectives=false} turns
+ * it off.
  */
 final class CompilerDirectives {
   private static final Logger LOG = LogManager.getLogger(CompilerDirectives.class);
@@ -55,6 +69,40 @@ final class CompilerDirectives {
     }, "sparkprop-compiler-directives");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** The subcommands that open a Spark session ({@code Session.open}). */
+  static final java.util.Set<String> SPARK_COMMANDS = java.util.Set.of("train", "retrain", "evaluate", "predict");
+
+  /**
+   * {@link #installForLocal} at the start of {@code main}, before the command line is parsed, so
+   * that the directives cover Spark's start: with the master {@code Session.open} will use
+   * ({@link #masterOf}); nothing for a command that starts no Spark.
+   */
+  static void installForCommandLine(String[] args) {
+    String master = masterOf(args, System.getProperty("spark.master"));
+    if (master != null) installForLocal(master);
+  }
+
+  /**
+   * The master a command line's session will run on, by {@code Session.open}'s rule: {@code
+   * --master}'s value, else {@code sparkMasterProperty} (spark-submit's {@code spark.master}), else
+   * {@code local[*]}; null when the first argument is not a command that opens a session, or
+   * {@code --master} has no value (picocli then reports the error).
+   */
+  static String masterOf(String[] args, String sparkMasterProperty) {
+    if (args.length == 0 || !SPARK_COMMANDS.contains(args[0])) return null;
+    String master = null;
+    for (int i = 1; i < args.length; i++) {
+      if (args[i].equals("--master")) {
+        if (i + 1 == args.length) return null;
+        master = args[++i];
+      } else if (args[i].startsWith("--master=")) {
+        master = args[i].substring("--master=".length());
+      }
+    }
+    if (master != null) return master;
+    return sparkMasterProperty != null ? sparkMasterProperty : "local[*]";
   }
 
   /**

@@ -73,6 +73,7 @@ public final class Sparkprop implements Runnable {
   }
 
   public static void main(String[] args) {
+    CompilerDirectives.installForCommandLine(args);
     System.exit(execute(args));
   }
 

@@ -2,6 +2,7 @@ package io.sparkprop.driver.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -20,37 +21,62 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link CompilerDirectives} in child JVMs that serialize an object graph in a loop with {@code
- * -XX:+PrintCompilation}: with the directives, no method of {@code ObjectInputStream} or {@code
- * ObjectOutputStream} is compiled at tier 4 (C2) and some are at tier 1 (C1 without profiling);
- * without them C2 compiles them (so the check can fail); the JVM's answer never reaches standard
- * output.
+ * {@link CompilerDirectives} in child JVMs with {@code -XX:+PrintCompilation} that serialize an
+ * object graph, hash strings with Scala's library and sum an array in a method of their own, in a
+ * loop: with the directives, no method of {@code ObjectInputStream}, {@code ObjectOutputStream} or
+ * Scala's {@code MurmurHash3} is compiled at tier 4 (C2) and some are at tier 1 (C1 without
+ * profiling), while the child's own {@code io.sparkprop} method and the JDK's {@code HashMap} are
+ * at tier 4; without them C2 compiles the excluded ones too (so the checks can fail); the JVM's
+ * answer never reaches standard output.
  */
 class CompilerDirectivesTest {
-  /** A PrintCompilation line of a serialization method: timestamp, id, flags, tier, method. */
-  static final Pattern SERIALIZATION_COMPILE =
-      Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn! ]*?\\s(\\d)\\s+(java\\.io\\.Object(?:In|Out)putStream\\S*::\\S+)", Pattern.MULTILINE);
+  /** A PrintCompilation line: timestamp, id, flags, tier, method. */
+  static final Pattern COMPILE = Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn! ]*?\\s(\\d)\\s+(\\S+::\\S+)", Pattern.MULTILINE);
+  static final String SERIALIZATION = "java\\.io\\.Object(?:In|Out)putStream.*";
+  static final String SCALA_HASH = "scala\\.util\\.hashing\\.MurmurHash3.*";
+  static final String OWN = Pattern.quote(CompilerDirectivesTest.Loop.class.getName() + "::sum");
+  static final String HASH_MAP = "java\\.util\\.HashMap::.*";
+  static final String ADDED = "3 compiler directives added";
 
   @Test
-  void serializationStaysOutOfC2_withTheDirectives() throws Exception {
+  void frameworkCodeStaysOutOfC2_ownAndJdkCodeGetsIt_withTheDirectives() throws Exception {
     Child with = child(true, true, 1.5);
-    assertTrue(with.stderr.contains("1 compiler directives added"), with.stderr);
-    List<String> c2 = compiles(with.stdout, 4);
-    assertEquals(List.of(), c2, "C2 compiled serialization despite the directives");
-    assertFalse(compiles(with.stdout, 1).isEmpty(), "C1 compiled no serialization method at tier 1:\n" + tail(with.stdout));
+    assertTrue(with.stderr.contains(ADDED), with.stderr);
+    assertEquals(List.of(), compiles(with.stdout, 4, SERIALIZATION), "C2 compiled serialization despite the directives");
+    assertEquals(List.of(), compiles(with.stdout, 4, SCALA_HASH), "C2 compiled Scala's library despite the directives");
+    assertFalse(compiles(with.stdout, 1, SERIALIZATION).isEmpty(), "C1 compiled no serialization method at tier 1:\n" + tail(with.stdout));
+    assertFalse(compiles(with.stdout, 1, SCALA_HASH).isEmpty(), "C1 compiled no Scala hash method at tier 1:\n" + tail(with.stdout));
+    assertFalse(compiles(with.stdout, 4, OWN).isEmpty(), "C2 did not compile io.sparkprop code:\n" + tail(with.stdout));
+    assertFalse(compiles(with.stdout, 4, HASH_MAP).isEmpty(), "C2 did not compile the JDK's HashMap:\n" + tail(with.stdout));
   }
 
   @Test
-  void serializationGoesToC2_withoutThem() throws Exception {
+  void frameworkCodeGoesToC2_withoutThem() throws Exception {
     Child without = child(false, true, 1.5);
-    assertFalse(compiles(without.stdout, 4).isEmpty(), "the loop never made serialization hot enough for C2:\n" + tail(without.stdout));
+    assertFalse(compiles(without.stdout, 4, SERIALIZATION).isEmpty(),
+        "the loop never made serialization hot enough for C2:\n" + tail(without.stdout));
+    assertFalse(compiles(without.stdout, 4, SCALA_HASH).isEmpty(),
+        "the loop never made Scala's hash hot enough for C2:\n" + tail(without.stdout));
   }
 
   @Test
   void nothingReachesStandardOutput() throws Exception {
     Child quiet = child(true, false, 0.1);
-    assertTrue(quiet.stderr.contains("1 compiler directives added"), quiet.stderr);
+    assertTrue(quiet.stderr.contains(ADDED), quiet.stderr);
     assertEquals("done\n", quiet.stdout);
+  }
+
+  @Test
+  void theCommandLinesMaster_bySessionOpensRule() {
+    assertEquals("local[*]", CompilerDirectives.masterOf(new String[] {"train", "--config", "x.conf"}, null));
+    assertEquals("local[2]", CompilerDirectives.masterOf(new String[] {"train", "--master", "local[2]", "--config", "x.conf"}, null));
+    assertEquals("local[3]", CompilerDirectives.masterOf(new String[] {"evaluate", "--master=local[3]"}, "yarn"));
+    assertEquals("yarn", CompilerDirectives.masterOf(new String[] {"predict", "--model", "m"}, "yarn"), "spark-submit's spark.master");
+    assertEquals("spark://h:7077", CompilerDirectives.masterOf(new String[] {"retrain", "--master", "spark://h:7077"}, null));
+    assertNull(CompilerDirectives.masterOf(new String[] {"export", "--master", "local[2]"}, null), "export starts no Spark");
+    assertNull(CompilerDirectives.masterOf(new String[] {"--version"}, null));
+    assertNull(CompilerDirectives.masterOf(new String[0], null));
+    assertNull(CompilerDirectives.masterOf(new String[] {"train", "--master"}, null), "picocli reports the missing value");
   }
 
   @Test
@@ -63,11 +89,12 @@ class CompilerDirectivesTest {
     assertFalse(CompilerDirectives.wanted("local[*]", "false"), "-Dsparkprop.compilerDirectives=false turns them off");
   }
 
-  static List<String> compiles(String printCompilation, int tier) {
+  /** The methods matching {@code method} (a regular expression) compiled at {@code tier}. */
+  static List<String> compiles(String printCompilation, int tier, String method) {
     List<String> found = new ArrayList<>();
-    Matcher m = SERIALIZATION_COMPILE.matcher(printCompilation);
+    Matcher m = COMPILE.matcher(printCompilation);
     while (m.find()) {
-      if (Integer.parseInt(m.group(1)) == tier) found.add(m.group(2));
+      if (Integer.parseInt(m.group(1)) == tier && m.group(2).matches(method)) found.add(m.group(2));
     }
     return found;
   }
@@ -101,7 +128,10 @@ class CompilerDirectivesTest {
     return new Child(out, stderr);
   }
 
-  /** The child: adds the directives (or not), serializes and reads back a small graph for the given seconds. */
+  /**
+   * The child: adds the directives (or not); for the given seconds serializes and reads back a
+   * small graph, hashes strings with Scala's MurmurHash3, puts into a HashMap and sums an array.
+   */
   public static final class Loop {
     public static void main(String[] args) throws Exception {
       if (Boolean.parseBoolean(args[0])) System.err.println(CompilerDirectives.add());
@@ -112,8 +142,18 @@ class CompilerDirectivesTest {
         m.put("s", "v" + i);
         graph.add(m);
       }
+      int[] values = new int[64];
+      for (int i = 0; i < values.length; i++) values[i] = i * 31;
+      String[] keys = {"sparkprop-compiler-directives-0", "sparkprop-compiler-directives-1", "x"};
+      Map<String, Integer> counts = new HashMap<>();
+      long check = 0;
       long end = System.nanoTime() + (long) (Double.parseDouble(args[1]) * 1e9);
       while (System.nanoTime() < end) {
+        for (int i = 0; i < 200; i++) {
+          String k = keys[i % keys.length];
+          check += scala.util.hashing.MurmurHash3$.MODULE$.stringHash(k) + sum(values);
+          counts.merge(k, 1, Integer::sum);
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
           o.writeObject(graph);
@@ -122,7 +162,14 @@ class CompilerDirectivesTest {
           if (((List<?>) in.readObject()).size() != 20) throw new AssertionError("read back a different graph");
         }
       }
+      if (check == 42) System.err.println(counts); // keeps the loop's results alive
       System.out.println("done");
+    }
+
+    static long sum(int[] a) {
+      long s = 0;
+      for (int v : a) s += v ^ (v >>> 3);
+      return s;
     }
   }
 }
