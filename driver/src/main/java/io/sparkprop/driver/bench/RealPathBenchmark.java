@@ -229,6 +229,7 @@ public final class RealPathBenchmark {
   }
 
   static void child(String source, Path data, Path out, int epochs, int stepsPerJob, List<String> extra) throws Exception {
+    CliJobs.compilerDirectives("local[2]"); // where sparkprop's main adds them: before the config and Spark start
     List<String> sets = overrides(source, data, out);
     sets.add("training.epochs=" + epochs);
     sets.add("training.steps-per-job=" + stepsPerJob);

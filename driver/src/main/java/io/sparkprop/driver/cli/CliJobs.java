@@ -21,6 +21,14 @@ public final class CliJobs {
   }
 
   /**
+   * The compiler directives {@code sparkprop}'s {@code main} adds before anything else when the
+   * master is local ({@link CompilerDirectives}), for in-process callers that start as the CLI does.
+   */
+  public static void compilerDirectives(String master) {
+    CompilerDirectives.installForLocal(master);
+  }
+
+  /**
    * {@code sparkprop}'s session settings on another builder (see {@code Session.defaults}) with
    * {@code master}, for sessions the benchmarks build; a local master also gets the CLI's compiler
    * directives in this JVM ({@link CompilerDirectives}).
