@@ -13,11 +13,13 @@ import org.apache.logging.log4j.Logger;
 /**
  * HotSpot compiler directives for a local-mode run, whose driver JVM also runs the training tasks
  * on the same cores: only Sparkprop's own code ({@code io.sparkprop}), the JDK's core ({@code
- * java.*}: strings, collections, math, I/O) and the readers' libraries (Hadoop, Parquet, Spark
- * SQL's data sources, column vectors and generated code) are compiled by C2; all other code
- * (Spark's core and scheduler, Scala, Netty, Jackson, the JDK's internals) and, within {@code
- * java.*}, Java serialization, jar and zip reading and method handles run in C1 code (tier 1,
- * C1 without profiling, once a method is hot).
+ * java.*}: strings, collections, math, I/O), the readers' libraries (univocity's CSV parser,
+ * Hadoop, Parquet, ORC, Spark SQL's data sources, JSON parser, column vectors and generated code)
+ * and Spark's ML libraries (MLlib and Breeze, which the benchmark suite runs beside Sparkprop in
+ * one JVM: 1.7x slower per L-BFGS iteration in C1 code) are compiled by C2; all other code (Spark's
+ * core and scheduler, Scala, Netty, Jackson, the JDK's internals) and, within {@code java.*}, Java
+ * serialization, jar and zip reading and method handles run in C1 code (tier 1, C1 without
+ * profiling, once a method is hot).
  *
  * <p>Why: a JVM on two cores has one C2 compiler thread, and a run keeps both cores busy from
  * launch to exit. What C2 spent its time on was the framework's start and control path, paid
