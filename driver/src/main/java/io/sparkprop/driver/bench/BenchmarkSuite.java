@@ -100,6 +100,10 @@ public final class BenchmarkSuite {
 
   public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick");
+    if (List.of(args).contains("--local-cluster-only")) { // section 3b's child (localClusterChild)
+      System.out.print(localCluster(quick));
+      return;
+    }
     String out = "docs";
     for (int i = 0; i + 1 < args.length; i++) if (args[i].equals("--out")) out = args[i + 1];
     outDir = out;
@@ -232,7 +236,7 @@ public final class BenchmarkSuite {
     spark.stop();
 
     section(md, "3b. Per-step overhead in local-cluster[2,1,2048] (two executors in JVMs of their own)");
-    md.append(localCluster(quick));
+    md.append(localClusterChild(quick));
     section(md, "5. Scale-out: who adds the gradients (local-cluster, E executors of one core; docs/scaling.md)");
     if (System.getenv("SPARK_HOME") == null) {
       md.append("Skipped: SPARK_HOME is not set (bin/bench sets it).\n\n");
@@ -297,6 +301,22 @@ public final class BenchmarkSuite {
    * jars/), SPARK_SCALA_VERSION and SPARK_LOCAL_IP, which bin/bench exports; executors get this
    * JVM's class path.
    */
+  /**
+   * {@link #localCluster} in a JVM of its own, started as this one (bin/bench's flags): its driver
+   * must be a cluster driver's, without the compiler directives this JVM's local session added for
+   * the CLI's local runs (they keep Spark's scheduler in C1 code, which is right when the driver
+   * also trains and costs a cluster's driver about 5 ms a step: docs/benchmarks.md, session 10).
+   */
+  static String localClusterChild(boolean quick) throws IOException, InterruptedException {
+    List<String> cmd = RealPathBenchmark.javaCommand();
+    cmd.addAll(List.of(BenchmarkSuite.class.getName(), "--local-cluster-only"));
+    if (quick) cmd.add("--quick");
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException("section 3b's child JVM failed (exit " + p.exitValue() + ")");
+    return out;
+  }
+
   static String localCluster(boolean quick) {
     if (System.getenv("SPARK_HOME") == null) {
       return "Skipped: SPARK_HOME is not set (bin/bench sets it).\n\n";

@@ -196,7 +196,7 @@ public final class RealPathBenchmark {
   }
 
   /** The java command and JVM flags of this JVM (the bench script's, which are bin/sparkprop's), with the children's heap. */
-  private static List<String> javaCommand() {
+  static List<String> javaCommand() {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
