@@ -435,8 +435,8 @@ public final class DistributedTrainer {
     EvalSums total = EvalSums.ZERO;
     long[][] matrix = counts ? new long[k][k] : null;
     for (double[] s : parts) {
-      total = total.plus(EvalSums.fromArray(java.util.Arrays.copyOf(s, 6)));
-      for (int i = 0; counts && i < k * k; i++) matrix[i / k][i % k] += (long) s[6 + i];
+      total = total.plus(EvalSums.fromArray(java.util.Arrays.copyOf(s, EvalSums.LENGTH)));
+      for (int i = 0; counts && i < k * k; i++) matrix[i / k][i % k] += (long) s[EvalSums.LENGTH + i];
     }
     return new Evaluation(total, matrix);
   }
@@ -616,7 +616,7 @@ public final class DistributedTrainer {
       this.confusion = confusion;
     }
 
-    /** The six sums, then with {@code confusion} the k x k counts (label-major) as doubles. */
+    /** The sums ({@link EvalSums#toArray}), then with {@code confusion} the k x k counts (label-major) as doubles. */
     @Override
     public double[] apply(TaskContext ctx, Iterator<RowSource> it) {
       List<RowSource> blocks = new ArrayList<>(1);
@@ -633,8 +633,8 @@ public final class DistributedTrainer {
       });
       EvalSums total = EvalSums.ZERO;
       for (EvalSums e : each) total = total.plus(e);
-      double[] out = java.util.Arrays.copyOf(total.toArray(), 6 + kk);
-      for (long[] c : counts) for (int i = 0; i < kk; i++) out[6 + i] += c[i];
+      double[] out = java.util.Arrays.copyOf(total.toArray(), EvalSums.LENGTH + kk);
+      for (long[] c : counts) for (int i = 0; i < kk; i++) out[EvalSums.LENGTH + i] += c[i];
       return out;
     }
   }

@@ -297,11 +297,6 @@ public final class BenchmarkSuite {
   }
 
   /**
-   * The 235k overhead rows with executors in separate JVMs. Needs SPARK_HOME (a folder with
-   * jars/), SPARK_SCALA_VERSION and SPARK_LOCAL_IP, which bin/bench exports; executors get this
-   * JVM's class path.
-   */
-  /**
    * {@link #localCluster} in a JVM of its own, started as this one (bin/bench's flags): its driver
    * must be a cluster driver's, without the compiler directives this JVM's local session added for
    * the CLI's local runs (they keep Spark's scheduler in C1 code, which is right when the driver
@@ -317,6 +312,11 @@ public final class BenchmarkSuite {
     return out;
   }
 
+  /**
+   * The 235k overhead rows with executors in separate JVMs. Needs SPARK_HOME (a folder with
+   * jars/), SPARK_SCALA_VERSION and SPARK_LOCAL_IP, which bin/bench exports; executors get this
+   * JVM's class path.
+   */
   static String localCluster(boolean quick) {
     if (System.getenv("SPARK_HOME") == null) {
       return "Skipped: SPARK_HOME is not set (bin/bench sets it).\n\n";

@@ -103,8 +103,7 @@ final class CompilerDirectives {
         master = args[i].substring("--master=".length());
       }
     }
-    if (master != null) return master;
-    return sparkMasterProperty != null ? sparkMasterProperty : "local[*]";
+    return master != null ? master : Session.masterWithout(sparkMasterProperty);
   }
 
   /**

@@ -36,8 +36,7 @@ public final class Session implements AutoCloseable {
   /** As {@link #open(String, String)}, with Spark's and Sparkprop's loggers at {@code level} (WARN, INFO, ERROR). */
   static Session open(String master, String appName, String level) {
     SparkConf conf = new SparkConf(true).setAppName(appName); // the user's spark.* settings, as a session builder reads them
-    if (master != null) conf.setMaster(master);
-    else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
+    conf.setMaster(master != null ? master : masterWithout(conf.contains("spark.master") ? conf.get("spark.master") : null));
     defaults(conf, conf::set);
     CompilerDirectives.installForLocal(conf.get("spark.master"));
     SparkContext sc = SparkContext.getOrCreate(conf);
@@ -46,6 +45,11 @@ public final class Session implements AutoCloseable {
     org.apache.logging.log4j.core.config.Configurator.setLevel("io.sparkprop",
         org.apache.logging.log4j.Level.toLevel(level.equals("WARN") ? "INFO" : level)); // our INFO lines (packing) unless quiet
     return new Session(sc, null);
+  }
+
+  /** The master when the command line names none: {@code sparkMaster} (spark-submit's {@code spark.master}), else local[*]. */
+  static String masterWithout(String sparkMaster) {
+    return sparkMaster != null ? sparkMaster : "local[*]";
   }
 
   /** A session whose SparkSession already exists (in-process callers that built their own). */

@@ -17,6 +17,8 @@ import java.io.Serializable;
 public record EvalSums(double loss, double correct, double squaredError, double absError, long count, long units)
     implements Serializable {
   public static final EvalSums ZERO = new EvalSums(0, 0, 0, 0, 0, 0);
+  /** How many values {@link #toArray()} holds. */
+  public static final int LENGTH = 6;
 
   public EvalSums plus(EvalSums o) {
     return new EvalSums(loss + o.loss, correct + o.correct, squaredError + o.squaredError,
@@ -30,7 +32,7 @@ public record EvalSums(double loss, double correct, double squaredError, double 
 
   /** Inverse of {@link #toArray()}. */
   public static EvalSums fromArray(double[] a) {
-    if (a.length != 6) throw new IllegalArgumentException("evaluation sums need 6 values, got " + a.length);
+    if (a.length != LENGTH) throw new IllegalArgumentException("evaluation sums need " + LENGTH + " values, got " + a.length);
     return new EvalSums(a[0], a[1], a[2], a[3], (long) a[4], (long) a[5]);
   }
 
