@@ -100,14 +100,6 @@ final class ExecutorState {
     return paramsValue;
   }
 
-  /** Threads that compute a group's blocks beside the task's own thread; idle ones end after a minute. */
-  private static final java.util.concurrent.ExecutorService POOL = new java.util.concurrent.ThreadPoolExecutor(0,
-      Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
-        Thread t = new Thread(r, "sparkprop-step");
-        t.setDaemon(true);
-        return t;
-      });
-
   /** What a thread does with one block: add its members' gradient into a zeroed buffer. */
   interface BlockWork {
     LossSum accumulate(RowSource block, float[] grad);
@@ -115,7 +107,7 @@ final class ExecutorState {
 
   /**
    * A task's gradient buffers for its blocks (one per block, owned by the task's thread,
-   * not by the pool threads, which other tasks may use as soon as they are done) and the sum of
+   * not by the helper threads, which other tasks may use as soon as they are done) and the sum of
    * their results in block order.
    */
   static final class Group {
@@ -130,7 +122,7 @@ final class ExecutorState {
     }
 
     /**
-     * Runs {@code work} for every non-empty block, the first on this thread and the rest on pool
+     * Runs {@code work} for every non-empty block, the first on this thread and the rest on helper
      * threads, each into its own zeroed buffer; returns the summed loss, weight and count in block
      * order. The gradient sum (the first non-empty buffer, then the others added in block order:
      * the driver's {@link OrderedSum} exactly) is then {@link #sum()}; {@code ranges} splits that
@@ -201,42 +193,16 @@ final class ExecutorState {
   }
 
   /**
-   * Runs {@code work(0..count-1)}, item 0 on this thread and the others on pool threads; returns
-   * the results in item order. A failure of any item is rethrown here once every item has ended.
+   * Runs {@code work(0..count-1)}, item 0 on this thread and the others on {@link StepThreads}'
+   * helpers; returns the results in item order. A failure of any item is rethrown here once every
+   * item has ended.
    */
   static <T> List<T> eachOnItsThread(int count, java.util.function.IntFunction<T> work) {
-    List<T> out = new ArrayList<>(java.util.Collections.nCopies(count, null));
-    List<java.util.concurrent.Future<T>> futures = new ArrayList<>(count);
-    for (int j = 1; j < count; j++) {
-      int item = j;
-      futures.add(POOL.submit(() -> work.apply(item)));
-    }
-    Throwable first = null;
-    try {
-      if (count > 0) out.set(0, work.apply(0));
-    } catch (RuntimeException | Error e) {
-      first = e;
-    }
-    boolean interrupted = false;
-    for (int j = 1; j < count; j++) {
-      try {
-        out.set(j, futures.get(j - 1).get());
-      } catch (InterruptedException e) {
-        interrupted = true;
-        j--; // wait for the item anyway: it writes into this task's buffers
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (first == null) first = e.getCause();
-      }
-    }
-    if (interrupted) Thread.currentThread().interrupt();
-    if (first instanceof RuntimeException r) throw r;
-    if (first instanceof Error er) throw er;
-    if (first != null) throw new IllegalStateException(first);
-    return out;
+    return StepThreads.each(count, work);
   }
 
   /**
-   * Ranges over {@code threads} threads (this one and pool threads): contiguous slices, one per
+   * Ranges over {@code threads} threads (this one and helper threads): contiguous slices, one per
    * thread, for the elementwise passes after a task's blocks are computed (the gradient sum, the
    * finite checks, the optimizer update). One thread, or arrays too small to share, run in one piece.
    */
