@@ -2,7 +2,6 @@ package io.sparkprop.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkprop.trainer.optim.Ranges;
@@ -90,23 +89,5 @@ class ExecutorStateTest {
     ExecutorState.NonFiniteScan none = new ExecutorState.NonFiniteScan(a);
     none.after(ExecutorState.ranges(2)).run(a.length, (from, to) -> { });
     assertEquals(-1, none.first());
-  }
-
-  @Test
-  void eachOnItsThread_returnsByItem_andRethrowsAFailureAfterEveryItemEnded() {
-    assertEquals(java.util.List.of(0, 10, 20, 30), ExecutorState.eachOnItsThread(4, j -> j * 10));
-    AtomicIntegerArray ended = new AtomicIntegerArray(3);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExecutorState.eachOnItsThread(3, j -> {
-      if (j == 1) throw new IllegalArgumentException("block 1 is bad");
-      try {
-        Thread.sleep(j == 2 ? 200 : 0);
-      } catch (InterruptedException x) {
-        Thread.currentThread().interrupt();
-      }
-      ended.set(j, 1);
-      return j;
-    }));
-    assertEquals("block 1 is bad", e.getMessage());
-    assertTrue(ended.get(0) == 1 && ended.get(2) == 1, "the other items ran to their end before the failure came back");
   }
 }
