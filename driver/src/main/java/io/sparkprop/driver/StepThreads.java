@@ -37,7 +37,8 @@ final class StepThreads {
    * again on return.
    */
   static <T> List<T> each(int count, IntFunction<T> work) {
-    List<Item<T>> items = new ArrayList<>(Math.max(0, count - 1));
+    if (count <= 0) return new ArrayList<>();
+    List<Item<T>> items = new ArrayList<>(count - 1);
     for (int j = 1; j < count; j++) {
       Item<T> item = new Item<>(work, j, Thread.currentThread());
       items.add(item);
@@ -46,7 +47,7 @@ final class StepThreads {
     List<T> out = new ArrayList<>(count);
     Throwable first = null;
     try {
-      out.add(count > 0 ? work.apply(0) : null);
+      out.add(work.apply(0));
     } catch (RuntimeException | Error e) {
       first = e;
       out.add(null);
@@ -61,7 +62,6 @@ final class StepThreads {
     if (first instanceof RuntimeException r) throw r;
     if (first instanceof Error er) throw er;
     if (first != null) throw new IllegalStateException(first);
-    if (count == 0) out.clear();
     return out;
   }
 
