@@ -260,9 +260,7 @@ public final class BenchmarkSuite {
   static String pastMemory(boolean quick) throws Exception {
     List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/python3", "bin/bench-outofcore", "--no-build"));
     if (quick) cmd.addAll(List.of("--sizes", "0.5,2", "--today", ""));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String table = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) throw new IllegalStateException("bin/bench-outofcore failed");
+    String table = RealPathBenchmark.output(new ProcessBuilder(cmd), "bin/bench-outofcore");
     return "Command: `bin/bench-outofcore" + (quick ? " --sizes 0.5,2 --today ''" : "") + "`; each row is `bin/sparkprop train` in a "
         + "JVM of its own (generated blobs, 784 features, 784-128-10, batch 1024, 2 partitions, 2 epochs).\n\n" + table
         + "\nTargets: the file rows train to the end at 4x with the weights of the memory rows; epoch 2 within 1.3x of memory; "
@@ -274,11 +272,9 @@ public final class BenchmarkSuite {
     List<String> args = quick ? List.of("2,8", "2.4M", "5") : List.of("2,4,8", "2.4M", "10");
     List<String> cmd = new java.util.ArrayList<>(List.of("bin/bench-scaling", "--standalone"));
     cmd.addAll(args);
-    ProcessBuilder b = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    ProcessBuilder b = new ProcessBuilder(cmd);
     b.environment().put("SPARKPROP_NO_BUILD", "1");
-    Process p = b.start();
-    String table = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) throw new IllegalStateException("bin/bench-scaling --standalone failed");
+    String table = RealPathBenchmark.output(b, "bin/bench-scaling --standalone");
     return "Command: `bin/bench-scaling --standalone " + String.join(" ", args) + "`: the driver in this machine's JVM, executors "
         + "launched by standalone workers (spark.cores.max = E, one core each), the same measurements as section 5. The executors "
         + "share two cores: judge by the driver's bytes and CPU.\n\n" + table + "\n";
@@ -306,10 +302,7 @@ public final class BenchmarkSuite {
     List<String> cmd = RealPathBenchmark.javaCommand();
     cmd.addAll(List.of(BenchmarkSuite.class.getName(), "--local-cluster-only"));
     if (quick) cmd.add("--quick");
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) throw new IllegalStateException("section 3b's child JVM failed (exit " + p.exitValue() + ")");
-    return out;
+    return RealPathBenchmark.output(new ProcessBuilder(cmd), "section 3b's child JVM");
   }
 
   /**
@@ -435,12 +428,10 @@ public final class BenchmarkSuite {
             "--batch", Integer.toString(cfg.integer("training.batch-size", 1, Integer.MAX_VALUE)),
             "--lr", Double.toString(cfg.number("optimizer.learning-rate", 0, 1e9, false)),
             "--warmup", Integer.toString(cfg.integer("optimizer.warmup-steps", 0, Integer.MAX_VALUE)),
-            "--min-factor", Double.toString(cfg.number("optimizer.min-factor", 0, 1, true)))
-            .redirectError(ProcessBuilder.Redirect.INHERIT);
+            "--min-factor", Double.toString(cfg.number("optimizer.min-factor", 0, 1, true)));
         b.environment().remove("OPENBLAS_CORETYPE"); // the peers' own BLAS at its best (see the env notes)
-        Process p = b.start();
-        String line = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-        if (p.waitFor() != 0 || line.isEmpty()) throw new IllegalStateException("bin/bench-peers.py " + which + " failed");
+        String line = RealPathBenchmark.output(b, "bin/bench-peers.py " + which).trim();
+        if (line.isEmpty()) throw new IllegalStateException("bin/bench-peers.py " + which + " printed nothing");
         com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
         List<Point> pts = new ArrayList<>();
         for (com.fasterxml.jackson.databind.JsonNode pt : j.path("points")) pts.add(new Point(pt.get(0).asDouble(), pt.get(1).asDouble()));

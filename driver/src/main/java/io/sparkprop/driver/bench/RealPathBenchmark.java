@@ -156,11 +156,9 @@ public final class RealPathBenchmark {
     cmd.addAll(List.of(RealPathBenchmark.class.getName(), "--child", source,
         data.toString(), runs.resolve(source + "-" + stepsPerJob).toString(), Integer.toString(epochs), Integer.toString(stepsPerJob)));
     cmd.addAll(sets);
-    ProcessBuilder b = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    ProcessBuilder b = new ProcessBuilder(cmd);
     b.environment().put("OPENBLAS_NUM_THREADS", "1");
-    Process p = b.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) throw new IllegalStateException("the " + source + " run failed:\n" + out);
+    String out = output(b, "the " + source + " run");
     String last = out.lines().filter(l -> l.startsWith("{\"source\"")).reduce((a, c) -> c).orElseThrow(
         () -> new IllegalStateException("no result from the " + source + " run:\n" + out));
     System.err.println(last);
@@ -193,6 +191,20 @@ public final class RealPathBenchmark {
       r.put("warmMs", StepOverheadBenchmark.median(Arrays.copyOfRange(ms, 1000, 1300)));
       System.out.println(JSON.writeValueAsString(r));
     }
+  }
+
+  /**
+   * Runs a child process with its standard error on this one's and returns its standard output
+   * (the benchmarks' children print their tables or JSON there).
+   *
+   * @param what names the child in the failure: "WHAT failed (exit N)", then its output
+   */
+  static String output(ProcessBuilder b, String what) throws IOException, InterruptedException {
+    Process p = b.redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int exit = p.waitFor();
+    if (exit != 0) throw new IllegalStateException(what + " failed (exit " + exit + ")" + (out.isBlank() ? "" : ":\n" + out));
+    return out;
   }
 
   /** The java command and JVM flags of this JVM (the bench script's, which are bin/sparkprop's), with the children's heap. */
