@@ -1,0 +1,43 @@
+package io.sparkprop.driver.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class HeadToHeadTest {
+  private static final List<String> METRICS = List.of(
+      "{\"step\":1,\"epoch\":0,\"loss\":2.4,\"examples\":128,\"stepMillis\":39.2,\"slowestTaskMillis\":23.5}",
+      "{\"epoch\":0,\"steps\":469,\"globalStep\":469,\"trainLoss\":0.57,\"validationLoss\":0.42,\"validationAccuracy\":0.8416,"
+          + "\"seconds\":0.85,\"examplesPerSecond\":70000,\"elapsedSeconds\":1.0}",
+      "{\"epoch\":1,\"steps\":469,\"globalStep\":938,\"trainLoss\":0.37,\"validationLoss\":0.37,\"validationAccuracy\":0.8650,"
+          + "\"seconds\":0.60,\"examplesPerSecond\":99000,\"elapsedSeconds\":1.7}",
+      "{\"epoch\":2,\"steps\":469,\"globalStep\":1407,\"trainLoss\":0.32,\"validationLoss\":0.33,\"validationAccuracy\":0.8842,"
+          + "\"seconds\":0.64,\"examplesPerSecond\":94000,\"elapsedSeconds\":2.4}");
+
+  @Test
+  void cliCurve_addsTrainingSecondsOfEpochLinesOnly() throws Exception {
+    BenchmarkSuite.Curve c = BenchmarkSuite.cliCurve(METRICS);
+    assertEquals(3, c.points().size());
+    assertEquals(0.85 + 0.60 + 0.64, c.points().get(2).seconds(), 1e-9); // not elapsedSeconds, which holds the evaluation
+    assertEquals(0.85 + 0.60 + 0.64, c.timeTo(0.88), 1e-9);
+  }
+
+  @Test
+  void roundRow_takesTheRatioWithinTheRound() throws Exception {
+    BenchmarkSuite.Curve ours = BenchmarkSuite.cliCurve(METRICS);
+    BenchmarkSuite.Curve torch = new BenchmarkSuite.Curve("PyTorch", List.of(new BenchmarkSuite.Point(0.8, 0.83),
+        new BenchmarkSuite.Point(1.6, 0.86), new BenchmarkSuite.Point(2.4, 0.875), new BenchmarkSuite.Point(3.3, 0.882)), 0.825, "epoch");
+    assertEquals("| 2 | 2.09 (3) | 3.30 (4) | 1.58x | 0.85, 0.62 | 0.80 |" + System.lineSeparator(),
+        BenchmarkSuite.roundRow(2, ours, torch));
+  }
+
+  @Test
+  void roundRow_saysWhenASystemNeverGetsThere() throws Exception {
+    BenchmarkSuite.Curve ours = BenchmarkSuite.cliCurve(METRICS);
+    BenchmarkSuite.Curve torch = new BenchmarkSuite.Curve("PyTorch", List.of(new BenchmarkSuite.Point(1.0, 0.85),
+        new BenchmarkSuite.Point(2.0, 0.87)), 1.0, "epoch");
+    assertEquals("| 1 | 2.09 (3) | not reached (-) | n/a | 0.85, 0.62 | 1.00 |" + System.lineSeparator(),
+        BenchmarkSuite.roundRow(1, ours, torch));
+  }
+}
