@@ -108,8 +108,7 @@ public final class BenchmarkSuite {
     }
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals("--head-to-head")) { // section 1's interleaved rounds alone: bin/bench --head-to-head N
-        System.out.print(headToHead(JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()), Integer.parseInt(args[i + 1]),
-            Files.createTempDirectory("sparkprop-head-to-head")));
+        System.out.print(headToHead(JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()), Integer.parseInt(args[i + 1])));
         return;
       }
     }
@@ -137,8 +136,7 @@ public final class BenchmarkSuite {
 
     section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
     // first, while this JVM is idle: the CLI in fresh JVMs against PyTorch, interleaved
-    String rounds = FashionMnist.installed() ? headToHead(JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()), quick ? 1 : 3,
-        Files.createTempDirectory("sparkprop-head-to-head")) : "";
+    String rounds = FashionMnist.installed() ? headToHead(JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()), quick ? 1 : 3) : "";
     List<Curve> curves = timeToAccuracy(spark, sc, quick);
     md.append("Training time excludes JVM start, data loading and the per-epoch test evaluation. The \"fresh JVM\" row is the first\n")
         .append("run after start (what `bin/sparkprop` users see: the JIT compiles Spark's and the engine's code during the first epochs); then 1000\n")
@@ -478,7 +476,16 @@ public final class BenchmarkSuite {
    * and then PyTorch on the same recipe. Rounds alternate because this machine kind runs both
    * systems at up to 1.6x their speed for minutes at a time: a ratio is only taken within a round.
    */
-  static String headToHead(JobConfig cfg, int rounds, Path work) throws IOException, InterruptedException {
+  static String headToHead(JobConfig cfg, int rounds) throws IOException, InterruptedException {
+    Path work = Files.createTempDirectory("sparkprop-head-to-head");
+    try {
+      return headToHead(cfg, rounds, work);
+    } finally {
+      org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
+    }
+  }
+
+  private static String headToHead(JobConfig cfg, int rounds, Path work) throws IOException, InterruptedException {
     int epochs = cfg.integer("training.epochs", 1, 1000);
     StringBuilder md = new StringBuilder();
     md.append("| round | Sparkprop s to 0.88 (epoch) | PyTorch s to 0.88 (epoch) | PyTorch / Sparkprop | Sparkprop s per epoch: first, later (median) | PyTorch s per epoch (median) |\n")
