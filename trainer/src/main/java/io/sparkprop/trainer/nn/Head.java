@@ -71,61 +71,68 @@ public enum Head {
    */
   public double lossAndDelta(float[] z, int rows, int k, float[] targets, int targetWidth,
       float[] weights, float[] delta) {
+    // one small method per row and head: each is compiled on its own, once, after a few steps; a
+    // loop over a whole block was compiled on stack first, then again whole (docs/benchmarks.md, session 12)
     double total = 0;
     for (int r = 0; r < rows; r++) {
-      int zo = r * k;
-      int to = r * targetWidth;
       float w = weights == null ? 1f : weights[r];
-      double loss;
-      switch (this) {
-        case SOFTMAX_CROSS_ENTROPY: {
-          double max = Double.NEGATIVE_INFINITY;
-          for (int j = 0; j < k; j++) max = Math.max(max, z[zo + j]);
-          double sum = 0;
-          for (int j = 0; j < k; j++) sum += Math.exp(z[zo + j] - max);
-          double lse = max + Math.log(sum); // log sum_j e^{z_j}; sum >= 1, so no log(0)
-          loss = 0;
-          if (targetWidth == 1) {
-            int t = (int) targets[to];
-            loss = lse - z[zo + t];
-            for (int j = 0; j < k; j++) {
-              double p = Math.exp(z[zo + j] - lse);
-              delta[zo + j] = w * (float) (j == t ? p - 1.0 : p);
-            }
-          } else {
-            for (int j = 0; j < k; j++) {
-              double y = targets[to + j];
-              if (y != 0) loss += y * (lse - z[zo + j]);
-              delta[zo + j] = w * (float) (Math.exp(z[zo + j] - lse) - y);
-            }
-          }
-          break;
-        }
-        case SIGMOID_BINARY_CROSS_ENTROPY: {
-          loss = 0;
-          for (int j = 0; j < k; j++) {
-            double x = z[zo + j];
-            double y = targets[to + j];
-            // -[y log s(x) + (1-y) log(1-s(x))] = max(x,0) - x y + log(1 + e^{-|x|})
-            loss += Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
-            delta[zo + j] = w * (float) (Activation.sigmoid((float) x) - y);
-          }
-          break;
-        }
-        case LINEAR_SQUARED_ERROR: {
-          loss = 0;
-          for (int j = 0; j < k; j++) {
-            double e = (double) z[zo + j] - targets[to + j];
-            loss += 0.5 * e * e;
-            delta[zo + j] = w * (float) e;
-          }
-          break;
-        }
-        default: throw new AssertionError(this);
-      }
+      double loss = switch (this) {
+        case SOFTMAX_CROSS_ENTROPY -> softmaxRow(z, r * k, k, targets, r * targetWidth, targetWidth, w, delta);
+        case SIGMOID_BINARY_CROSS_ENTROPY -> sigmoidRow(z, r * k, k, targets, r * targetWidth, w, delta);
+        case LINEAR_SQUARED_ERROR -> squaredErrorRow(z, r * k, k, targets, r * targetWidth, w, delta);
+      };
       total += w * loss;
     }
     return total;
+  }
+
+  /** One row's cross-entropy of softmax(z) and its delta (times w); targets a class index or k probabilities. */
+  private static double softmaxRow(float[] z, int zo, int k, float[] targets, int to, int targetWidth, float w, float[] delta) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < k; j++) max = Math.max(max, z[zo + j]);
+    double sum = 0;
+    for (int j = 0; j < k; j++) sum += Math.exp(z[zo + j] - max);
+    double lse = max + Math.log(sum); // log sum_j e^{z_j}; sum >= 1, so no log(0)
+    double loss = 0;
+    if (targetWidth == 1) {
+      int t = (int) targets[to];
+      loss = lse - z[zo + t];
+      for (int j = 0; j < k; j++) {
+        double p = Math.exp(z[zo + j] - lse);
+        delta[zo + j] = w * (float) (j == t ? p - 1.0 : p);
+      }
+    } else {
+      for (int j = 0; j < k; j++) {
+        double y = targets[to + j];
+        if (y != 0) loss += y * (lse - z[zo + j]);
+        delta[zo + j] = w * (float) (Math.exp(z[zo + j] - lse) - y);
+      }
+    }
+    return loss;
+  }
+
+  /** One row's binary cross-entropy of sigmoid(z) per label and its delta (times w). */
+  private static double sigmoidRow(float[] z, int zo, int k, float[] targets, int to, float w, float[] delta) {
+    double loss = 0;
+    for (int j = 0; j < k; j++) {
+      double x = z[zo + j];
+      double y = targets[to + j];
+      // -[y log s(x) + (1-y) log(1-s(x))] = max(x,0) - x y + log(1 + e^{-|x|})
+      loss += Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
+      delta[zo + j] = w * (float) (Activation.sigmoid((float) x) - y);
+    }
+    return loss;
+  }
+
+  /** One row's half squared error and its delta (times w). */
+  private static double squaredErrorRow(float[] z, int zo, int k, float[] targets, int to, float w, float[] delta) {
+    double loss = 0;
+    for (int j = 0; j < k; j++) {
+      double e = (double) z[zo + j] - targets[to + j];
+      loss += 0.5 * e * e;
+      delta[zo + j] = w * (float) e;
+    }
+    return loss;
   }
 
   /**
@@ -137,16 +144,23 @@ public enum Head {
       return;
     }
     for (int r = 0; r < rows; r++) {
-      int o = r * k;
       if (this == SIGMOID_BINARY_CROSS_ENTROPY) {
-        for (int j = 0; j < k; j++) z[o + j] = Activation.sigmoid(z[o + j]);
+        sigmoidInPlace(z, r * k, k);
       } else {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < k; j++) max = Math.max(max, z[o + j]);
-        double sum = 0;
-        for (int j = 0; j < k; j++) sum += Math.exp(z[o + j] - max);
-        for (int j = 0; j < k; j++) z[o + j] = (float) (Math.exp(z[o + j] - max) / sum);
+        softmaxInPlace(z, r * k, k);
       }
     }
+  }
+
+  private static void sigmoidInPlace(float[] z, int o, int k) {
+    for (int j = 0; j < k; j++) z[o + j] = Activation.sigmoid(z[o + j]);
+  }
+
+  private static void softmaxInPlace(float[] z, int o, int k) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < k; j++) max = Math.max(max, z[o + j]);
+    double sum = 0;
+    for (int j = 0; j < k; j++) sum += Math.exp(z[o + j] - max);
+    for (int j = 0; j < k; j++) z[o + j] = (float) (Math.exp(z[o + j] - max) / sum);
   }
 }

@@ -189,10 +189,19 @@ public final class Network {
       int out = spec.size(l + 1);
       float[] z = ws.pre[l];
       int b = spec.biasOffset(l);
-      for (int r = 0; r < m; r++) System.arraycopy(params, b, z, r * out, out);
+      repeatRows(params, b, out, z, m);
       blas.sgemm("T", "N", out, m, in, 1f, params, spec.weightOffset(l), in, ws.act[l], 0, in, 1f, z, 0, out);
       if (l + 1 < layers) spec.activation(l).forward(z, ws.act[l + 1], 0, m * out);
     }
+  }
+
+  /**
+   * Copies {@code src[off, off + n)} into each of the first m rows of {@code dst} (row length n):
+   * the bias before the product adds to it. A method of its own, so the JIT compiles the loop once,
+   * whole, rather than first on stack inside the forward pass and then again with it.
+   */
+  private static void repeatRows(float[] src, int off, int n, float[] dst, int m) {
+    for (int r = 0; r < m; r++) System.arraycopy(src, off, dst, r * n, n);
   }
 
   /** Backward over the m rows whose forward pass is in ws; adds into grad; returns the summed loss. */
