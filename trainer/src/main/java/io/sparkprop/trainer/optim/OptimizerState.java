@@ -90,9 +90,9 @@ public final class OptimizerState {
       if (k == 1) {
         p[0] = slots;
       } else {
-        for (int j = 0; j < k; j++) p[j] = new float[n];
-        for (int i = 0; i < n; i++) {
-          for (int j = 0; j < k; j++) p[j][i] = slots[i * k + j];
+        for (int j = 0; j < k; j++) {
+          p[j] = new float[n];
+          gather(slots, j, k, p[j]);
         }
       }
       planes = p;
@@ -108,11 +108,21 @@ public final class OptimizerState {
     if (planes == null) return slots.clone();
     int k = planes.length;
     float[] out = new float[length];
-    int n = length / k;
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < k; j++) out[i * k + j] = planes[j][i];
-    }
+    for (int j = 0; j < k; j++) scatter(planes[j], out, j, k);
     return out;
+  }
+
+  // One strided loop per plane, each a method of its own: the JIT compiles each once, where a
+  // nested loop over parameters and slots was compiled on stack at both loops and again whole.
+
+  /** {@code dst[i] = src[i * stride + first]} for every i of dst. */
+  private static void gather(float[] src, int first, int stride, float[] dst) {
+    for (int i = 0; i < dst.length; i++) dst[i] = src[i * stride + first];
+  }
+
+  /** {@code dst[i * stride + first] = src[i]} for every i of src. */
+  private static void scatter(float[] src, float[] dst, int first, int stride) {
+    for (int i = 0; i < src.length; i++) dst[i * stride + first] = src[i];
   }
 
   public int slotLength() {
