@@ -151,7 +151,8 @@ public final class Optimizer implements Serializable {
    * Divides a summed gradient by the global example weight, then steps. A weight of 0 (a batch
    * in which every example has weight 0) leaves the parameters unchanged but still counts the step.
    *
-   * @param gradSum summed gradient; overwritten with the mean (then clipped)
+   * @param gradSum summed gradient; left as it is, unless clipping is on, which first divides it
+   *     by the weight and clips it in place
    */
   public void stepFromSum(float[] params, float[] gradSum, double weightSum, OptimizerState state) {
     stepFromSum(params, gradSum, weightSum, state, Ranges.SERIAL);
@@ -229,9 +230,9 @@ public final class Optimizer implements Serializable {
 
   /**
    * The update rule of this kind at the state's step, with the gradient {@code grad[i] * scale}:
-   * the mean gradient when {@code grad} is a sum and scale 1/weight (the scaled value is also
-   * written back into {@code grad}, as a separate scaling pass would leave it). A scale of exactly
-   * 1 changes no value, so the unscaled path is the same arithmetic.
+   * the mean gradient when {@code grad} is a sum and scale 1/weight. {@code grad} is only read:
+   * writing the scaled values back cost the pass a fifth more memory traffic for values no caller
+   * reads. A scale of exactly 1 changes no value, so the unscaled path is the same arithmetic.
    */
   private void update(float[] params, float[] grad, OptimizerState state, float scale, Ranges ranges) {
     int n = params.length;
@@ -245,7 +246,6 @@ public final class Optimizer implements Serializable {
         ranges.run(n, (from, to) -> {
           for (int i = from; i < to; i++) {
             float g = grad[i] * scale;
-            grad[i] = g;
             params[i] -= lr * (g + wd * params[i]);
           }
         });
@@ -255,7 +255,6 @@ public final class Optimizer implements Serializable {
         ranges.run(n, (from, to) -> {
           for (int i = from; i < to; i++) {
             float g = grad[i] * scale;
-            grad[i] = g;
             float v = mu * s[i] + (g + wd * params[i]);
             s[i] = v;
             params[i] -= lr * v;
@@ -268,7 +267,6 @@ public final class Optimizer implements Serializable {
         ranges.run(n, (from, to) -> {
           for (int i = from; i < to; i++) {
             float g0 = grad[i] * scale;
-            grad[i] = g0;
             float g = g0 + wd * params[i];
             float v = mu * s[i] + g;
             s[i] = v;
@@ -294,7 +292,6 @@ public final class Optimizer implements Serializable {
           for (int i = from; i < to; i++) {
             float w = params[i];
             float g0 = grad[i] * scale;
-            grad[i] = g0;
             float g = g0 + coupled * w;
             float m = b1 * ms[i] + (1f - b1) * g;
             float v = b2 * vs[i] + (1f - b2) * g * g;
