@@ -473,8 +473,8 @@ public final class BenchmarkSuite {
    * The path users run against PyTorch, in interleaved rounds: each round one fresh
    * {@code bin/sparkprop train} of the shipped config (trained on all 60,000 images, t10k as the
    * per-epoch validation, training seconds from its metrics.jsonl, which exclude the evaluation)
-   * and then PyTorch on the same recipe. Rounds alternate because this machine kind runs both
-   * systems at up to 1.6x their speed for minutes at a time: a ratio is only taken within a round.
+   * and then PyTorch on the same recipe. Rounds alternate because this machine kind runs either
+   * system up to 1.6x slower for minutes at a time: a ratio is only taken within a round.
    */
   static String headToHead(JobConfig cfg, int rounds) throws IOException, InterruptedException {
     Path work = Files.createTempDirectory("sparkprop-head-to-head");
