@@ -108,7 +108,7 @@ public final class BenchmarkSuite {
     }
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals("--head-to-head")) { // section 1's interleaved rounds alone: bin/bench --head-to-head N
-        System.out.print(headToHead(JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()), Integer.parseInt(args[i + 1])));
+        System.out.print(headToHead(Integer.parseInt(args[i + 1])));
         return;
       }
     }
@@ -136,7 +136,7 @@ public final class BenchmarkSuite {
 
     section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
     // first, while this JVM is idle: the CLI in fresh JVMs against PyTorch, interleaved
-    String rounds = FashionMnist.installed() ? headToHead(JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()), quick ? 1 : 3) : "";
+    String rounds = FashionMnist.installed() ? headToHead(quick ? 1 : 3) : "";
     List<Curve> curves = timeToAccuracy(spark, sc, quick);
     md.append("Training time excludes JVM start, data loading and the per-epoch test evaluation. The \"fresh JVM\" row is the first\n")
         .append("run after start (what `bin/sparkprop` users see: the JIT compiles Spark's and the engine's code during the first epochs); then 1000\n")
@@ -232,7 +232,7 @@ public final class BenchmarkSuite {
     double first = Double.NaN;
     for (long rows : quick ? new long[] {60_000, 250_000} : new long[] {60_000, 250_000, 1_000_000}) {
       ExampleSet s = Generators.teacher(sc, rows, 784, 64, 10, false, 2, 1); // one partition per core
-      JobConfig cfg = JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()).with("training.batch-size", "1024");
+      JobConfig cfg = shipped().with("training.batch-size", "1024");
       PackedData d = PackedData.pack(s, cfg.network(), StorageLevel.MEMORY_AND_DISK());
       TrainingSpec spec = cfg.trainingSpec((rows + 1023) / 1024);
       DistributedTrainer t = new DistributedTrainer(sc, spec, d, "scale-" + rows);
@@ -365,14 +365,21 @@ public final class BenchmarkSuite {
     }
   }
 
+  /** The shipped Fashion-MNIST config, whose network and recipe every Fashion-MNIST row runs. */
+  static final String SHIPPED = "conf/fashion-mnist.conf";
+
+  static JobConfig shipped() {
+    return JobConfig.load(new File(SHIPPED), List.of());
+  }
+
   /** The shipped Fashion-MNIST config's batch size, for the tables' text. */
   static int shippedBatch() {
-    return JobConfig.load(new File("conf/fashion-mnist.conf"), List.of()).integer("training.batch-size", 1, Integer.MAX_VALUE);
+    return shipped().integer("training.batch-size", 1, Integer.MAX_VALUE);
   }
 
   static List<Curve> timeToAccuracy(SparkSession spark, JavaSparkContext sc, boolean quick) {
     List<Curve> curves = new ArrayList<>();
-    JobConfig cfg = JobConfig.load(new File("conf/fashion-mnist.conf"), List.of());
+    JobConfig cfg = shipped();
     // The peers first, while this JVM is idle: run right after the Sparkprop rows (220 MB of
     // blocks just unpersisted, the JIT still compiling), PyTorch, whose two-thread OpenBLAS sgemm
     // stalls whenever one of its threads loses its core, took 4.9 s to 0.88 against 3.0-3.6 s in
@@ -473,13 +480,13 @@ public final class BenchmarkSuite {
    * The path users run against PyTorch, in interleaved rounds: each round one fresh
    * {@code bin/sparkprop train} of the shipped config (trained on all 60,000 images, t10k as the
    * per-epoch validation, training seconds from its metrics.jsonl, which exclude the evaluation)
-   * and then PyTorch on the same recipe. Rounds alternate because this machine kind runs either
+   * and then PyTorch on the same recipe (the shipped config's). Rounds alternate because this machine kind runs either
    * system up to 1.6x slower for minutes at a time: a ratio is only taken within a round.
    */
-  static String headToHead(JobConfig cfg, int rounds) throws IOException, InterruptedException {
+  static String headToHead(int rounds) throws IOException, InterruptedException {
     Path work = Files.createTempDirectory("sparkprop-head-to-head");
     try {
-      return headToHead(cfg, rounds, work);
+      return headToHead(shipped(), rounds, work);
     } finally {
       org.apache.hadoop.fs.FileUtil.fullyDelete(work.toFile());
     }
@@ -492,13 +499,10 @@ public final class BenchmarkSuite {
         .append("| ---: | ---: | ---: | ---: | ---: | ---: |\n");
     List<Double> ratios = new ArrayList<>();
     // untimed: the first bin/sparkprop run after a build records the class-data archive the timed runs map
-    RealPathBenchmark.output(new ProcessBuilder("bin/sparkprop", "train", "--config", "conf/fashion-mnist.conf", "--master", "local[2]",
-        "--set", "output.dir=" + work.resolve("prime"), "--set", "output.model=\"\"", "--set", "training.epochs=1"), "bin/sparkprop train (priming)");
+    cliTrain(work.resolve("prime"), "priming", "training.epochs=1");
     for (int r = 1; r <= rounds; r++) {
       Path dir = work.resolve("round-" + r);
-      RealPathBenchmark.output(new ProcessBuilder("bin/sparkprop", "train", "--config", "conf/fashion-mnist.conf", "--master", "local[2]",
-          "--set", "output.dir=" + dir, "--set", "output.model=\"\"", "--set", "data.test=\"\"",
-          "--set", "data.validation=" + FashionMnist.DEFAULT_DIR + "/t10k"), "bin/sparkprop train (round " + r + ")");
+      cliTrain(dir, "round " + r, "data.test=\"\"", "data.validation=" + FashionMnist.DEFAULT_DIR + "/t10k");
       Curve ours = cliCurve(Files.readAllLines(dir.resolve("metrics.jsonl")));
       Curve torch = peer("torch", cfg, epochs);
       if (torch == null) return "Skipped: PyTorch is not installed (apt-get install python3-torch).\n\n";
@@ -509,6 +513,14 @@ public final class BenchmarkSuite {
     md.append(String.format("%nMedian ratio over the rounds: **%s** (target: at least 1.5x).%n%n",
         ratios.isEmpty() ? "n/a" : String.format("%.2fx", median(ratios))));
     return md.toString();
+  }
+
+  /** {@code bin/sparkprop train} of the shipped config into {@code dir} (no model saved), with {@code sets} as --set overrides. */
+  private static void cliTrain(Path dir, String what, String... sets) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bin/sparkprop", "train", "--config", SHIPPED, "--master", "local[2]",
+        "--set", "output.dir=" + dir, "--set", "output.model=\"\""));
+    for (String kv : sets) cmd.addAll(List.of("--set", kv));
+    RealPathBenchmark.output(new ProcessBuilder(cmd), "bin/sparkprop train (" + what + ")");
   }
 
   /** Training seconds (cumulative, without the evaluation) and validation accuracy per epoch, from a CLI run's metrics.jsonl lines. */
