@@ -66,6 +66,7 @@ final class RunOutput implements AutoCloseable {
     j.put("examples", sums.count());
     j.put("stepMillis", stats.wallNanos() / 1e6);
     j.put("slowestTaskMillis", stats.maxTaskComputeNanos() / 1e6);
+    j.put("updateMillis", stats.updateNanos() / 1e6);
     write(j);
   }
 

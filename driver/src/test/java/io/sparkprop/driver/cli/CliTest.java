@@ -66,7 +66,11 @@ class CliTest {
     List<String> epochLines = metrics.stream().filter(l -> l.startsWith("{\"epoch\"")).toList();
     assertEquals(4, epochLines.size());
     assertTrue(epochLines.get(3).contains("\"validationAccuracy\""), epochLines.get(3));
-    assertEquals(4 * 16, metrics.stream().filter(l -> l.startsWith("{\"step\"")).count(), "2000 rows / batch 128 = 16 steps per epoch");
+    List<String> stepLines = metrics.stream().filter(l -> l.startsWith("{\"step\"")).toList();
+    assertEquals(4 * 16, stepLines.size(), "2000 rows / batch 128 = 16 steps per epoch");
+    for (String key : new String[] {"\"stepMillis\":", "\"slowestTaskMillis\":", "\"updateMillis\":"}) {
+      assertTrue(stepLines.get(20).contains(key), key + " in " + stepLines.get(20));
+    }
     String html = Files.readString(dir.resolve("run/report.html"));
     assertTrue(html.contains("data:image/png;base64,") && html.contains("Decision regions") && html.contains("Confusion matrix"));
     assertTrue(Files.exists(dir.resolve("model/weights.bin")));
