@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Peers for the time-to-accuracy benchmark: PyTorch and scikit-learn on the same Fashion-MNIST
-files as Sparkprop (Debian's dataset-fashion-mnist), the same network (784-256-128-10, ReLU) and,
+files as Sparkprop (Debian's dataset-fashion-mnist), the same network (the config's layers, ReLU) and,
 for PyTorch, the same recipe as conf/fashion-mnist.conf (Adam, learning rate, warm-up steps, cosine
 floor, epochs and batch from the config, He-normal init), on 2 cores. Trains on all 60,000 images and
 samples test accuracy after every epoch, as the Sparkprop rows of bin/bench do. Prints one JSON
 object per system: {"system", "points": [[training seconds, test accuracy], ...]}.
 
-Usage: bin/bench-peers.py [torch] [sklearn] [--epochs N] [--batch B] [--lr R] [--warmup W]
-[--min-factor F] (run by bin/bench with the values of conf/fashion-mnist.conf when the Debian
+Usage: bin/bench-peers.py [torch] [sklearn] [--layers 784,256,128,10] [--epochs N] [--batch B] [--lr R]
+[--warmup W] [--min-factor F] (run by bin/bench with the values of conf/fashion-mnist.conf when the Debian
 packages python3-torch and python3-sklearn are installed; the defaults here are those values)."""
 import gzip, json, math, os, struct, sys, time
 
@@ -32,7 +32,7 @@ def data():
             idx("t10k-images-idx3-ubyte"), idx("t10k-labels-idx1-ubyte"))
 
 
-def torch_run(epochs, batch, lr, warm, floor):
+def torch_run(layers, epochs, batch, lr, warm, floor):
     import torch
     from threadpoolctl import threadpool_limits
     # Two cores, PyTorch at its fastest here (measured 2026-11-30, 784-256-128-10, batch 1024, ms of
@@ -43,8 +43,10 @@ def torch_run(epochs, batch, lr, warm, floor):
     blas = threadpool_limits(limits=2, user_api="blas")
     torch.manual_seed(1)
     xtr, ytr, xte, yte = [torch.from_numpy(np.ascontiguousarray(a)) for a in data()]
-    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
-                              torch.nn.Linear(128, 10))
+    mods = []
+    for i in range(len(layers) - 1):
+        mods += [torch.nn.Linear(layers[i], layers[i + 1])] + ([torch.nn.ReLU()] if i < len(layers) - 2 else [])
+    net = torch.nn.Sequential(*mods)
     for m in net:
         if isinstance(m, torch.nn.Linear):
             torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
@@ -80,12 +82,12 @@ def torch_run(epochs, batch, lr, warm, floor):
     return {"system": "PyTorch %s (same network and recipe, float32, OpenBLAS on 2 threads)" % torch.__version__, "points": points}
 
 
-def sklearn_run(epochs, batch, lr):
+def sklearn_run(layers, epochs, batch, lr):
     import sklearn
     from sklearn.neural_network import MLPClassifier
     from threadpoolctl import threadpool_limits
     xtr, ytr, xte, yte = data()
-    clf = MLPClassifier(hidden_layer_sizes=(256, 128), activation="relu", solver="adam", learning_rate_init=lr,
+    clf = MLPClassifier(hidden_layer_sizes=tuple(layers[1:-1]), activation="relu", solver="adam", learning_rate_init=lr,
                         batch_size=batch, random_state=1)
     points, trained = [], 0.0
     with threadpool_limits(2):
@@ -101,6 +103,9 @@ def sklearn_run(epochs, batch, lr):
 if __name__ == "__main__":
     def arg(name, default, kind):
         return kind(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+    layers = [int(n) for n in arg("--layers", "784,256,128,10", str).split(",")]
+    if layers[0] != 784 or layers[-1] != 10 or len(layers) < 2:
+        sys.exit("--layers %s: Fashion-MNIST needs 784 inputs and 10 outputs, e.g. 784,256,128,10" % ",".join(map(str, layers)))
     epochs = arg("--epochs", 8, int)
     batch = arg("--batch", 512, int)
     lr = arg("--lr", 0.003, float)
@@ -108,5 +113,5 @@ if __name__ == "__main__":
     floor = arg("--min-factor", 0.02, float)
     which = [a for a in sys.argv[1:] if a in ("torch", "sklearn")] or ["torch", "sklearn"]
     for w in which:
-        r = torch_run(epochs, batch, lr, warm, floor) if w == "torch" else sklearn_run(epochs, batch, lr)
+        r = torch_run(layers, epochs, batch, lr, warm, floor) if w == "torch" else sklearn_run(layers, epochs, batch, lr)
         print(json.dumps(r), flush=True)

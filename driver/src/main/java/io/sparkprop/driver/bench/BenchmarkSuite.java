@@ -134,7 +134,7 @@ public final class BenchmarkSuite {
     section(md, "0. The step users pay: the CLI's own job, fresh JVM, every data source");
     md.append(realPath);
 
-    section(md, "1. Time to accuracy on Fashion-MNIST (784-256-128-10, 60k train / 10k test)");
+    section(md, "1. Time to accuracy on Fashion-MNIST (" + shippedLayers() + ", 60k train / 10k test)");
     // first, while this JVM is idle: the CLI in fresh JVMs against PyTorch, interleaved
     String rounds = FashionMnist.installed() ? headToHead(quick ? 1 : 3) : "";
     List<Curve> curves = timeToAccuracy(spark, sc, quick);
@@ -372,6 +372,16 @@ public final class BenchmarkSuite {
     return JobConfig.load(new File(SHIPPED), List.of());
   }
 
+  /** The shipped Fashion-MNIST config's network, e.g. 784-128-128-10, for the tables' text. */
+  static String shippedLayers() {
+    return layers(shipped(), "-");
+  }
+
+  /** A config's layer sizes joined by {@code sep}. */
+  static String layers(JobConfig cfg, String sep) {
+    return java.util.Arrays.stream(cfg.layers()).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(sep));
+  }
+
   /** The shipped Fashion-MNIST config's batch size, for the tables' text. */
   static int shippedBatch() {
     return shipped().integer("training.batch-size", 1, Integer.MAX_VALUE);
@@ -418,7 +428,7 @@ public final class BenchmarkSuite {
     double perIter = Double.NaN;
     for (int iters : quick ? new int[] {10, 20} : new int[] {25, 50, 100, 150, 200}) {
       long t0 = System.nanoTime();
-      MultilayerPerceptronClassificationModel m = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 256, 128, 10})
+      MultilayerPerceptronClassificationModel m = new MultilayerPerceptronClassifier().setLayers(cfg.layers())
           .setMaxIter(iters).setSeed(1).setBlockSize(128).fit(mTrain);
       double secs = (System.nanoTime() - t0) / 1e9;
       double acc = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(m.transform(mTest));
@@ -433,11 +443,11 @@ public final class BenchmarkSuite {
   }
 
   /**
-   * PyTorch and scikit-learn on the same files, network and (PyTorch) recipe, 2 threads, in
-   * processes of their own (bin/bench-peers.py with Debian's /usr/bin/python3); none when the
-   * Debian packages python3-torch / python3-sklearn are not installed.
+   * PyTorch and scikit-learn on the same files, network (the config's layers) and (PyTorch) recipe
+   * (epochs, batch, learning rate, warm-up, cosine floor), 2 threads, in processes of their own
+   * (bin/bench-peers.py with Debian's /usr/bin/python3); none when the Debian packages
+   * python3-torch / python3-sklearn are not installed.
    */
-  /** PyTorch and scikit-learn with the shipped config's recipe (epochs, batch, learning rate, warmup, cosine floor). */
   static List<Curve> peers(JobConfig cfg, int epochs) {
     List<Curve> out = new ArrayList<>();
     for (String which : new String[] {"torch", "sklearn"}) {
@@ -456,7 +466,9 @@ public final class BenchmarkSuite {
             + (which.equals("torch") ? "torch" : "sklearn") + ")");
         return null;
       }
-      ProcessBuilder b = new ProcessBuilder("/usr/bin/python3", "bin/bench-peers.py", which, "--epochs", Integer.toString(epochs),
+      ProcessBuilder b = new ProcessBuilder("/usr/bin/python3", "bin/bench-peers.py", which,
+          "--layers", layers(cfg, ","),
+          "--epochs", Integer.toString(epochs),
           "--batch", Integer.toString(cfg.integer("training.batch-size", 1, Integer.MAX_VALUE)),
           "--lr", Double.toString(cfg.number("optimizer.learning-rate", 0, 1e9, false)),
           "--warmup", Integer.toString(cfg.integer("optimizer.warmup-steps", 0, Integer.MAX_VALUE)),

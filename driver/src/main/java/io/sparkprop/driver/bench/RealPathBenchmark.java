@@ -76,7 +76,7 @@ public final class RealPathBenchmark {
     prepare(data);
     StringBuilder md = new StringBuilder();
     md.append("Each row: a fresh JVM (the java command and class path of `bin/sparkprop`) running the CLI's `train` job in process, ")
-        .append(epochs).append(" epochs of `conf/fashion-mnist.conf` (784-256-128-10, Adam, batch ").append(BenchmarkSuite.shippedBatch())
+        .append(epochs).append(" epochs of `conf/fashion-mnist.conf` (").append(BenchmarkSuite.shippedLayers()).append(", Adam, batch ").append(BenchmarkSuite.shippedBatch())
         .append(", 2 partitions, local[2]) on the ")
         .append("source's copy of Fashion-MNIST (generated: teacher-network rows, 60k x 784), `output.step-metrics = true`; ")
         .append("then 300 empty jobs (`parallelize(2 items, 2 partitions).count()`) in the same JVM. ms are medians over the epoch's steps.\n\n")
