@@ -16,7 +16,8 @@ import java.util.function.IntFunction;
  * core): more than the sum's whole slice. So a helper that finishes an item spins for
  * {@link #HELPER_SPIN_NANOS} waiting for the next before it parks, and the task's thread spins
  * up to {@link #WAITER_SPIN_NANOS} for the helpers' items before it parks; both spin with
- * {@link Thread#onSpinWait()}. A helper idle for a minute ends, as pooled threads did before.
+ * {@link Thread#onSpinWait()}, yielding the core every {@link #YIELD_NANOS}. A helper idle for a
+ * minute ends, as pooled threads did before.
  */
 final class StepThreads {
   /** How long a helper waits spinning for its next item: longer than the gap between a step's phases. */
@@ -24,6 +25,15 @@ final class StepThreads {
   /** How long a task's thread spins for its helpers' items (a block's share of a batch varies) before it parks. */
   static final long WAITER_SPIN_NANOS = 1_000_000;
   private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+  /**
+   * How often a spinning thread yields its core. A fresh JVM compiles the step's code on its
+   * compiler threads during the first epoch, on the same two cores as the step's two threads; a
+   * thread that only spins while it waits holds a core that the compiler thread, or the very
+   * thread it waits for, could run on. A yield costs about a microsecond when nothing else is
+   * waiting for the core: the first epoch 0.51 s against 0.56 (medians of 5 interleaved fresh runs),
+   * later steps unchanged (docs/benchmarks.md, session 13).
+   */
+  static final long YIELD_NANOS = 10_000;
 
   /** Idle helpers, the most recently idle (the one most likely still spinning) first. */
   private static final ConcurrentLinkedDeque<Helper> IDLE = new ConcurrentLinkedDeque<>();
@@ -65,6 +75,20 @@ final class StepThreads {
     return out;
   }
 
+  /**
+   * One turn of a spin wait at {@code now}: a pause, or, once {@code yieldAt} has passed, a yield
+   * of the core (to a thread the scheduler has waiting for it: a JIT compiler thread, or the very
+   * item being waited for); returns the next time to yield.
+   */
+  private static long spin(long now, long yieldAt) {
+    if (now < yieldAt) {
+      Thread.onSpinWait();
+      return yieldAt;
+    }
+    Thread.yield();
+    return now + YIELD_NANOS;
+  }
+
   private static void start(Item<?> item) {
     Helper h;
     while ((h = IDLE.pollFirst()) != null) {
@@ -102,7 +126,9 @@ final class StepThreads {
     /** Waits for the item; true when the waiting thread was interrupted meanwhile (the flag is cleared). */
     boolean await() {
       long spinUntil = System.nanoTime() + WAITER_SPIN_NANOS;
-      while (!done && System.nanoTime() < spinUntil) Thread.onSpinWait();
+      for (long now = System.nanoTime(), yieldAt = now + YIELD_NANOS; !done && now < spinUntil; now = System.nanoTime()) {
+        yieldAt = spin(now, yieldAt);
+      }
       boolean interrupted = false;
       while (!done) {
         LockSupport.park(this);
@@ -151,7 +177,9 @@ final class StepThreads {
       long spinUntil = now + HELPER_SPIN_NANOS;
       long idleUntil = now + IDLE_NANOS;
       Runnable item;
-      while ((item = next) == null && System.nanoTime() < spinUntil) Thread.onSpinWait();
+      for (long t = now, yieldAt = now + YIELD_NANOS; (item = next) == null && t < spinUntil; t = System.nanoTime()) {
+        yieldAt = spin(t, yieldAt);
+      }
       while (item == null) {
         long left = idleUntil - System.nanoTime();
         if (left <= 0 && state.compareAndSet(WAITING, ENDED)) {
