@@ -6,7 +6,7 @@ floor, epochs and batch from the config, He-normal init), on 2 cores. Trains on 
 samples test accuracy after every epoch, as the Sparkprop rows of bin/bench do. Prints one JSON
 object per system: {"system", "points": [[training seconds, test accuracy], ...]}.
 
-Usage: bin/bench-peers.py [torch] [sklearn] [--layers 784,256,128,10] [--epochs N] [--batch B] [--lr R]
+Usage: bin/bench-peers.py [torch] [sklearn] [--layers 784,128,128,10] [--epochs N] [--batch B] [--lr R]
 [--warmup W] [--min-factor F] (run by bin/bench with the values of conf/fashion-mnist.conf when the Debian
 packages python3-torch and python3-sklearn are installed; the defaults here are those values)."""
 import gzip, json, math, os, struct, sys, time
@@ -103,13 +103,13 @@ def sklearn_run(layers, epochs, batch, lr):
 if __name__ == "__main__":
     def arg(name, default, kind):
         return kind(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
-    layers = [int(n) for n in arg("--layers", "784,256,128,10", str).split(",")]
+    layers = [int(n) for n in arg("--layers", "784,128,128,10", str).split(",")]
     if layers[0] != 784 or layers[-1] != 10 or len(layers) < 2:
         sys.exit("--layers %s: Fashion-MNIST needs 784 inputs and 10 outputs, e.g. 784,256,128,10" % ",".join(map(str, layers)))
-    epochs = arg("--epochs", 8, int)
-    batch = arg("--batch", 512, int)
-    lr = arg("--lr", 0.003, float)
-    warm = arg("--warmup", 60, int)
+    epochs = arg("--epochs", 4, int)
+    batch = arg("--batch", 128, int)
+    lr = arg("--lr", 0.005, float)
+    warm = arg("--warmup", 120, int)
     floor = arg("--min-factor", 0.02, float)
     which = [a for a in sys.argv[1:] if a in ("torch", "sklearn")] or ["torch", "sklearn"]
     for w in which:

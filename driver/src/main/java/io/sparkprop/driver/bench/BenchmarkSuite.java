@@ -50,7 +50,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * writes it between the markers of {@code docs/benchmarks.md} and draws docs/time-to-accuracy.png.
  *
  * <p>Usage: {@code BenchmarkSuite [--quick] [--out docs]}. Quick mode (a few minutes) runs
- * smaller versions of every section; the full run fits in about 35 minutes on two cores.
+ * smaller versions of every section; the full run takes 30-36 minutes on two cores.
  * {@code --head-to-head N} runs only section 1's N interleaved rounds of {@code bin/sparkprop train}
  * against PyTorch and prints their table.
  */
@@ -518,7 +518,7 @@ public final class BenchmarkSuite {
       Curve ours = cliCurve(Files.readAllLines(dir.resolve("metrics.jsonl")));
       Curve torch = peer("torch", cfg, epochs);
       if (torch == null) return "Skipped: PyTorch is not installed (apt-get install python3-torch).\n\n";
-      double ratio = torch.timeTo(0.88) / ours.timeTo(0.88);
+      double ratio = ratio(ours, torch);
       if (!Double.isNaN(ratio)) ratios.add(ratio);
       md.append(roundRow(r, ours, torch));
     }
@@ -553,12 +553,17 @@ public final class BenchmarkSuite {
   static String roundRow(int round, Curve ours, Curve torch) {
     double a = ours.timeTo(0.88);
     double b = torch.timeTo(0.88);
-    double ratio = b / a;
+    double ratio = ratio(ours, torch);
     List<Double> o = epochSeconds(ours);
     List<Double> t = epochSeconds(torch);
     return String.format("| %d | %s (%s) | %s (%s) | %s | %.2f, %.2f | %.2f |%n", round, fmt2(a), epochOf(ours, 0.88), fmt2(b),
         epochOf(torch, 0.88), Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio), o.isEmpty() ? Double.NaN : o.get(0),
         o.size() < 2 ? Double.NaN : median(o.subList(1, o.size())), median(t));
+  }
+
+  /** How many times longer PyTorch took to 0.88 than Sparkprop in one round (NaN when either never got there). */
+  private static double ratio(Curve ours, Curve torch) {
+    return torch.timeTo(0.88) / ours.timeTo(0.88);
   }
 
   private static List<Double> epochSeconds(Curve c) {
