@@ -35,7 +35,7 @@ public final class CliJobs {
    */
   public static SparkSession.Builder withCliDefaults(SparkSession.Builder b, String master) {
     CompilerDirectives.installForLocal(master);
-    return Session.defaults(b.master(master));
+    return Session.defaults(b.master(master), master);
   }
 
   /** {@code sparkprop train}'s whole job, printing to {@code out}. */

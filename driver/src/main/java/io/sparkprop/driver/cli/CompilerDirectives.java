@@ -112,8 +112,7 @@ final class CompilerDirectives {
    * null when unset) is not {@code false}.
    */
   static boolean wanted(String master, String switchValue) {
-    boolean local = master != null && (master.equals("local") || master.startsWith("local["));
-    return local && (switchValue == null || Boolean.parseBoolean(switchValue));
+    return Session.tasksInThisJvm(master) && (switchValue == null || Boolean.parseBoolean(switchValue));
   }
 
   /** Adds the directives now, in this thread; returns the JVM's answer ("1 compiler directives added"). */

@@ -13,6 +13,8 @@ import org.apache.spark.sql.SparkSession;
  * generated data never use.
  */
 public final class Session implements AutoCloseable {
+  /** {@code spark.broadcast.blockSize} for a local master: below half of G1's smallest region (1 MB). */
+  static final String LOCAL_BROADCAST_PIECE = "256k";
   /** The id of the last application this JVM started, for failure messages after the session stopped. */
   static volatile String lastApplicationId;
 
@@ -37,7 +39,7 @@ public final class Session implements AutoCloseable {
   static Session open(String master, String appName, String level) {
     SparkConf conf = new SparkConf(true).setAppName(appName); // the user's spark.* settings, as a session builder reads them
     conf.setMaster(master != null ? master : masterWithout(conf.contains("spark.master") ? conf.get("spark.master") : null));
-    defaults(conf, conf::set);
+    defaults(conf, conf.get("spark.master"), conf::set);
     CompilerDirectives.installForLocal(conf.get("spark.master"));
     SparkContext sc = SparkContext.getOrCreate(conf);
     sc.setLogLevel(level);
@@ -45,6 +47,14 @@ public final class Session implements AutoCloseable {
     org.apache.logging.log4j.core.config.Configurator.setLevel("io.sparkprop",
         org.apache.logging.log4j.Level.toLevel(level.equals("WARN") ? "INFO" : level)); // our INFO lines (packing) unless quiet
     return new Session(sc, null);
+  }
+
+  /**
+   * Whether {@code master} runs the tasks in the driver's JVM: {@code local}, {@code local[N]},
+   * {@code local[N,F]}, {@code local[*]} (not {@code local-cluster}, whose executors are JVMs of their own).
+   */
+  static boolean tasksInThisJvm(String master) {
+    return master != null && (master.equals("local") || master.startsWith("local["));
   }
 
   /** The master when the command line names none: {@code sparkMaster} (spark-submit's {@code spark.master}), else local[*]. */
@@ -86,26 +96,39 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * Sparkprop's settings on a session builder, each only where the user (spark-submit --conf,
-   * spark-defaults.conf, -Dspark.*) did not set it: one BLAS thread per executor task, no console
-   * progress bar, and task results up to 128 MB returned directly. A step's or a chunk of steps'
-   * result (the gradient, or the parameters and optimizer state: 2.8 MB for the 235k Fashion-MNIST
-   * network under Adam) is above Spark's 1 MB default, which would send it through the block
-   * manager instead: stored by the executor, then fetched by the driver (over loopback even in
-   * local mode), 15 ms per job warm and 160 ms in a fresh JVM's first epoch. Spark caps the value at
-   * {@code spark.rpc.message.maxSize} (128 MB by default); larger results still take the block manager.
+   * Sparkprop's settings on a session builder for {@code master}, each only where the user
+   * (spark-submit --conf, spark-defaults.conf, -Dspark.*) did not set it: one BLAS thread per
+   * executor task, no console progress bar, and task results up to 128 MB returned directly. A
+   * step's or a chunk of steps' result (the gradient, or the parameters and optimizer state: 2.8 MB
+   * for the 235k Fashion-MNIST network under Adam) is above Spark's 1 MB default, which would send
+   * it through the block manager instead: stored by the executor, then fetched by the driver (over
+   * loopback even in local mode), 15 ms per job warm and 160 ms in a fresh JVM's first epoch. Spark
+   * caps the value at {@code spark.rpc.message.maxSize} (128 MB by default); larger results still
+   * take the block manager.
+   *
+   * <p>A local master also gets broadcast pieces of 256 KB ({@code spark.broadcast.blockSize},
+   * 4 MB by default). Spark allocates a whole piece for every broadcast however small, and every
+   * job broadcasts its task binary besides the state Sparkprop broadcasts. A 4 MB array is a
+   * humongous object for the G1 collector (half a region or more: regions are 1 MB below a 4 GB
+   * heap, 2 MB from 4 to 8 GB), allocated outside the young generation, and each humongous
+   * allocation may start a collection: in a fresh run of the shipped Fashion-MNIST config the
+   * pieces were 145 MB of allocation, and young collections "G1 Humongous Allocation" came during
+   * training; with 256 KB pieces, 8.6 MB (docs/benchmarks.md, session 14). In local mode the
+   * executors read a broadcast from the driver's own memory, so the piece size costs nothing; on a
+   * cluster it sets how many pieces every executor fetches each step, so it stays Spark's there.
    */
-  static SparkSession.Builder defaults(SparkSession.Builder b) {
-    defaults(new SparkConf(true), b::config);
+  static SparkSession.Builder defaults(SparkSession.Builder b, String master) {
+    defaults(new SparkConf(true), master, b::config);
     return b;
   }
 
-  /** The settings of {@link #defaults(SparkSession.Builder)} that {@code user} (the user's Spark settings) lacks, given to {@code set}. */
-  static void defaults(SparkConf user, java.util.function.BiConsumer<String, String> set) {
+  /** The settings of {@link #defaults(SparkSession.Builder, String)} that {@code user} (the user's Spark settings) lacks, given to {@code set}. */
+  static void defaults(SparkConf user, String master, java.util.function.BiConsumer<String, String> set) {
     java.util.Map<String, String> ours = new java.util.LinkedHashMap<>();
     ours.put("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
     ours.put("spark.ui.showConsoleProgress", "false");
     ours.put("spark.task.maxDirectResultSize", "128m");
+    if (tasksInThisJvm(master)) ours.put("spark.broadcast.blockSize", LOCAL_BROADCAST_PIECE);
     ours.forEach((k, v) -> {
       if (!user.contains(k)) set.accept(k, v);
     });
