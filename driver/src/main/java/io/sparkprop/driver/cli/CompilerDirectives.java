@@ -36,6 +36,14 @@ import org.apache.logging.log4j.Logger;
  * sooner), one job per step no slower; CSV and Parquet loads were 0.3-1 s slower while the JDK or
  * the data path's libraries ran in C1 code, hence the list.
  *
+ * <p>Within Sparkprop's code, the long elementwise loops of a step's update path (the optimizer's
+ * update, the gradient sum, the finite scan) are never inlined into a caller: they have compiled
+ * code of their own (an on-stack replacement, then a standard compile, in the first epoch), and
+ * a caller that inlines them makes C2 compile the loop body again. The wrappers that run those
+ * loops on the step's threads reached C2's invocation thresholds only in a fresh run's last
+ * epoch, and their compiles, with the loops inlined, took 54 ms of a core there (28 + 26 ms);
+ * without the loops inlined they are a few milliseconds (docs/benchmarks.md, session 14).
+ *
  * <p>The directives go in through the JVM's diagnostic command MBean ({@code jcmd
  * Compiler.directives_add}), not the {@code -XX:CompilerDirectivesFile} flag, which needs
  * diagnostic options unlocked and prints "3 compiler directives added" to standard output,

@@ -36,7 +36,9 @@ class CompilerDirectivesTest {
   static final String SCALA_HASH = "scala\\.util\\.hashing\\.MurmurHash3.*";
   static final String OWN = Pattern.quote(CompilerDirectivesTest.Loop.class.getName() + "::sum");
   static final String HASH_MAP = "java\\.util\\.HashMap::.*";
-  static final String ADDED = "3 compiler directives added";
+  static final String ADDED = "4 compiler directives added";
+  /** A PrintInlining line for the optimizer's elementwise update loop, and what the compiler did with it. */
+  static final Pattern UPDATE_LOOP = Pattern.compile("@ \\d+\\s+io\\.sparkprop\\.trainer\\.optim\\.Optimizer::lambda\\$update\\$\\d+ \\(\\d+ bytes\\)[ \\t]+([^\\n]*)");
 
   @Test
   void frameworkCodeStaysOutOfC2_ownAndJdkCodeGetsIt_withTheDirectives() throws Exception {
@@ -57,6 +59,31 @@ class CompilerDirectivesTest {
         "the loop never made serialization hot enough for C2:\n" + tail(without.stdout));
     assertFalse(compiles(without.stdout, 4, SCALA_HASH).isEmpty(),
         "the loop never made Scala's hash hot enough for C2:\n" + tail(without.stdout));
+  }
+
+  /**
+   * The long elementwise loops (here the optimizer's update) have compiled code of their own, so a
+   * caller compiled later does not inline them, where C2 would compile the whole loop body again:
+   * in a fresh Fashion-MNIST run, the wrappers that run the update on the step's threads were
+   * 54 ms of C2 compiles in the last epoch (docs/benchmarks.md, session 14).
+   */
+  @Test
+  void theUpdateLoopIsNotInlined_withTheDirectives() throws Exception {
+    Child with = child(true, true, true, 1.5);
+    List<String> verdicts = inlining(with.stdout);
+    assertFalse(verdicts.isEmpty(), "no compile reached the update loop:\n" + tail(with.stdout));
+    assertTrue(verdicts.stream().allMatch(v -> v.contains("disallowed by CompileCommand")), verdicts.toString());
+    Child without = child(false, true, true, 1.5);
+    assertTrue(inlining(without.stdout).stream().anyMatch(v -> v.startsWith("inline")),
+        "without the directives the update loop was never inlined, so the check above cannot fail: " + inlining(without.stdout));
+  }
+
+  /** What PrintInlining said each time a compile reached the update loop. */
+  static List<String> inlining(String out) {
+    List<String> found = new ArrayList<>();
+    Matcher m = UPDATE_LOOP.matcher(out);
+    while (m.find()) found.add(m.group(1).trim());
+    return found;
   }
 
   @Test
@@ -106,8 +133,13 @@ class CompilerDirectivesTest {
   record Child(String stdout, String stderr) {}
 
   static Child child(boolean directives, boolean printCompilation, double seconds) throws Exception {
+    return child(directives, printCompilation, false, seconds);
+  }
+
+  static Child child(boolean directives, boolean printCompilation, boolean printInlining, double seconds) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     if (printCompilation) cmd.add("-XX:+PrintCompilation");
+    if (printInlining) cmd.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PrintInlining"));
     cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
         Loop.class.getName(), Boolean.toString(directives), Double.toString(seconds)));
     Process p = new ProcessBuilder(cmd).start();
@@ -130,7 +162,8 @@ class CompilerDirectivesTest {
 
   /**
    * The child: adds the directives (or not); for the given seconds serializes and reads back a
-   * small graph, hashes strings with Scala's MurmurHash3, puts into a HashMap and sums an array.
+   * small graph, hashes strings with Scala's MurmurHash3, puts into a HashMap, sums an array and
+   * takes an Adam step on 20,000 parameters.
    */
   public static final class Loop {
     public static void main(String[] args) throws Exception {
@@ -146,6 +179,11 @@ class CompilerDirectivesTest {
       for (int i = 0; i < values.length; i++) values[i] = i * 31;
       String[] keys = {"sparkprop-compiler-directives-0", "sparkprop-compiler-directives-1", "x"};
       Map<String, Integer> counts = new HashMap<>();
+      io.sparkprop.trainer.optim.Optimizer adam = io.sparkprop.trainer.optim.Optimizer.adam(1e-3);
+      float[] params = new float[20_000];
+      float[] grad = new float[params.length];
+      java.util.Arrays.fill(grad, 0.5f);
+      io.sparkprop.trainer.optim.OptimizerState state = adam.initialise(params.length);
       long check = 0;
       long end = System.nanoTime() + (long) (Double.parseDouble(args[1]) * 1e9);
       while (System.nanoTime() < end) {
@@ -154,6 +192,7 @@ class CompilerDirectivesTest {
           check += scala.util.hashing.MurmurHash3$.MODULE$.stringHash(k) + sum(values);
           counts.merge(k, 1, Integer::sum);
         }
+        for (int i = 0; i < 20; i++) adam.stepFromSum(params, grad, 1.0, state, HALVES);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
           o.writeObject(graph);
@@ -162,9 +201,15 @@ class CompilerDirectivesTest {
           if (((List<?>) in.readObject()).size() != 20) throw new AssertionError("read back a different graph");
         }
       }
-      if (check == 42) System.err.println(counts); // keeps the loop's results alive
+      if (check == 42 || params[0] == 42) System.err.println(counts); // keeps the loop's results alive
       System.out.println("done");
     }
+
+    /** Two ranges, one after the other, as a step task's threads split a pass. */
+    static final io.sparkprop.trainer.optim.Ranges HALVES = (n, task) -> {
+      task.run(0, n / 2);
+      task.run(n / 2, n);
+    };
 
     static long sum(int[] a) {
       long s = 0;
