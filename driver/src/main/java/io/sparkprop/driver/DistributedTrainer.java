@@ -65,6 +65,7 @@ public final class DistributedTrainer {
   private final int reduceRun = java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 30);
   private String[] lastLocations; // where the last reduced step left its slices
   private int stepsPerJob; // 0: auto
+  private boolean broadcastState; // tests: the cluster's way of sending a chunk's state, in local mode
 
   /**
    * Who adds the partitions' gradients. DRIVER: each task ships its gradient to the driver, which
@@ -153,6 +154,20 @@ public final class DistributedTrainer {
   public DistributedTrainer stepsPerJob(int k) {
     if (k < 0) throw new IllegalArgumentException("steps per job must be >= 0 (0: auto), got " + k);
     this.stepsPerJob = k;
+    return this;
+  }
+
+  /**
+   * Whether a chunk's state goes to its task and back by reference ({@link FusedSteps.Handoff}):
+   * with a local master, whose tasks run in this JVM, unless a test asked for the broadcast.
+   */
+  boolean stateByReference() {
+    return sc.sc().isLocal() && !broadcastState;
+  }
+
+  /** Tests: send a chunk's state by broadcast and result bytes even with a local master, as on a cluster. */
+  DistributedTrainer broadcastState(boolean b) {
+    this.broadcastState = b;
     return this;
   }
 
@@ -249,20 +264,24 @@ public final class DistributedTrainer {
     sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
     sc.setJobDescription(runName + ": epoch " + t / spe + " steps " + t % spe + "-" + (t % spe + n - 1) + " (global steps "
         + t + "-" + (t + n - 1) + ", one task)");
-    Broadcast<byte[]> bc = sc.sc().broadcast(FusedSteps.encodeState(params, state), PARAMS_TAG);
+    FusedSteps.Handoff byReference = stateByReference() ? FusedSteps.Handoff.open(params, state) : null;
+    Broadcast<byte[]> bc = byReference == null ? sc.sc().broadcast(FusedSteps.encodeState(params, state), PARAMS_TAG) : null;
     byte[][] out = new byte[1][];
+    FusedSteps.Result r;
     try {
-      sc.sc().runJob(data.blocks(), new FusedSteps(bc, spec, plan, n), stepPartitions, new AbstractFunction2<Object, byte[], BoxedUnit>() {
+      FusedSteps task = byReference != null ? new FusedSteps(byReference, spec, plan, n) : new FusedSteps(bc, spec, plan, n);
+      sc.sc().runJob(data.blocks(), task, stepPartitions, new AbstractFunction2<Object, byte[], BoxedUnit>() {
         @Override
         public BoxedUnit apply(Object part, byte[] b) {
           out[0] = b;
           return BoxedUnit.UNIT;
         }
       }, STEP_TAG);
+      r = new FusedSteps.Result(out[0], params.length, state.slotLength(), byReference);
     } finally {
-      bc.destroy();
+      if (bc != null) bc.destroy();
+      if (byReference != null) byReference.close();
     }
-    FusedSteps.Result r = new FusedSteps.Result(out[0], params.length, state.slotLength());
     System.arraycopy(r.params, 0, params, 0, params.length);
     state = r.state;
     int done = r.sums.length;

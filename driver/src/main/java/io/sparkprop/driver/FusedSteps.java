@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 import scala.collection.Iterator;
@@ -30,6 +31,10 @@ import scala.runtime.AbstractFunction2;
  * prior steps (long), then the parameters and the optimizer slots (float32). The state is that
  * before a step whose loss or gradient was not finite, and after the update that made a
  * parameter non-finite: where the per-step loop leaves it.
+ *
+ * <p>With a local master the task runs in the driver's JVM, and the state goes by reference
+ * instead ({@link Handoff}): no broadcast of the start state and no floats in the result, whose
+ * bytes then end after the prior steps. The weights are the same bits either way.
  */
 final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource>, byte[]> implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -39,6 +44,7 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
   static final int PARAMETER = 2;
 
   private final Broadcast<byte[]> start;
+  private final long handoff;
   private final TrainingSpec spec;
   private final BatchPlan plan;
   private final int steps;
@@ -48,10 +54,74 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
    * @param steps how many steps to run, all inside one epoch
    */
   FusedSteps(Broadcast<byte[]> start, TrainingSpec spec, BatchPlan plan, int steps) {
+    this(Objects.requireNonNull(start, "start"), 0, spec, plan, steps);
+  }
+
+  /** As {@link #FusedSteps(Broadcast, TrainingSpec, BatchPlan, int)}, the state passed by reference in this JVM. */
+  FusedSteps(Handoff start, TrainingSpec spec, BatchPlan plan, int steps) {
+    this(null, start.id, spec, plan, steps);
+  }
+
+  private FusedSteps(Broadcast<byte[]> start, long handoff, TrainingSpec spec, BatchPlan plan, int steps) {
     this.start = start;
+    this.handoff = handoff;
     this.spec = spec;
     this.plan = plan;
     this.steps = steps;
+  }
+
+  /**
+   * A chunk's start and end state passed by reference between the driver's thread and the task,
+   * when both are in one JVM (a local master). The task copies the start state before its first
+   * step, so the driver's arrays are never written by a task (not even one still running after
+   * its job was cancelled), and leaves its end state here for the driver. What it saves against
+   * the broadcast and the result's bytes (the parameters and optimizer state, 1.4 MB for the
+   * shipped Fashion-MNIST network under Adam): encoding and broadcasting the state, the task's
+   * decoding, and the serialization, copies and decoding of the result (docs/benchmarks.md,
+   * session 14). Open until the driver closes it after the job, so a retried task
+   * ({@code local[N,F]}) starts from the same state.
+   */
+  static final class Handoff implements AutoCloseable {
+    private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.ConcurrentHashMap<Long, Handoff> OPEN = new java.util.concurrent.ConcurrentHashMap<>();
+    final long id;
+    private final float[] params;
+    private final OptimizerState state;
+    private volatile float[] endParams;
+    private volatile OptimizerState endState;
+
+    private Handoff(long id, float[] params, OptimizerState state) {
+      this.id = id;
+      this.params = params;
+      this.state = state;
+    }
+
+    /** Opens a handoff of {@code params} and {@code state} (not copied: the task copies them). */
+    static Handoff open(float[] params, OptimizerState state) {
+      Handoff h = new Handoff(NEXT.incrementAndGet(), Objects.requireNonNull(params, "params"), Objects.requireNonNull(state, "state"));
+      OPEN.put(h.id, h);
+      return h;
+    }
+
+    /** The open handoff {@code id}; a task that finds none ran outside the driver's JVM or after its job. */
+    static Handoff of(long id) {
+      Handoff h = OPEN.get(id);
+      if (h == null) {
+        throw new IllegalStateException("chunk state " + id + " is not open in this JVM: a task of a local master's training ran "
+            + "outside the driver's JVM, or after its job ended");
+      }
+      return h;
+    }
+
+    /** How many handoffs are open in this JVM (tests: none after a run). */
+    static int openCount() {
+      return OPEN.size();
+    }
+
+    @Override
+    public void close() {
+      OPEN.remove(id);
+    }
   }
 
   /** Parameters and optimizer state as one byte array: step, prior steps, parameter and slot counts, floats. */
@@ -67,13 +137,22 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
   public byte[] apply(TaskContext ctx, Iterator<RowSource> it) {
     List<RowSource> blocks = new ArrayList<>(1);
     while (it.hasNext()) blocks.add(it.next());
-    ByteBuffer in = ByteBuffer.wrap(start.value()).order(ByteOrder.LITTLE_ENDIAN);
-    long step = in.getLong();
-    long prior = in.getLong();
-    float[] params = new float[in.getInt()];
-    float[] slots = new float[in.getInt()];
-    in.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params).get(slots);
-    OptimizerState state = OptimizerState.restore(step, slots, prior);
+    Handoff byReference = start == null ? Handoff.of(handoff) : null;
+    float[] params;
+    OptimizerState state;
+    if (byReference != null) {
+      params = byReference.params.clone();
+      state = byReference.state.copy();
+    } else {
+      ByteBuffer in = ByteBuffer.wrap(start.value()).order(ByteOrder.LITTLE_ENDIAN);
+      long step = in.getLong();
+      long prior = in.getLong();
+      params = new float[in.getInt()];
+      float[] slots = new float[in.getInt()];
+      in.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params).get(slots);
+      state = OptimizerState.restore(step, slots, prior);
+    }
+    long step = state.step();
     int spe = plan.stepsPerEpoch();
     int epoch = Math.toIntExact(step / spe);
     int k0 = (int) (step % spe);
@@ -126,6 +205,14 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
         break;
       }
     }
+    if (byReference != null) {
+      byReference.endParams = params;
+      byReference.endState = state; // published by the volatile write, read by the driver after the job
+      ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16).order(ByteOrder.LITTLE_ENDIAN);
+      out.putInt(done).put(sums.array(), 0, done * 40).putInt(kind).putInt(index).putDouble(value);
+      out.putLong(state.step()).putLong(state.priorSteps());
+      return out.array();
+    }
     float[] outSlots = state.snapshot();
     ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16 + 4 * (params.length + outSlots.length)).order(ByteOrder.LITTLE_ENDIAN);
     out.putInt(done).put(sums.array(), 0, done * 40).putInt(kind).putInt(index).putDouble(value);
@@ -145,7 +232,8 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
     final float[] params;
     final OptimizerState state;
 
-    Result(byte[] bytes, int paramCount, int slotCount) {
+    /** @param byReference the chunk's handoff when its state went by reference, else null (the floats are in the bytes) */
+    Result(byte[] bytes, int paramCount, int slotCount, Handoff byReference) {
       ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
       int done = b.getInt();
       sums = new LossSum[done];
@@ -161,6 +249,18 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
       value = b.getDouble();
       long step = b.getLong();
       long prior = b.getLong();
+      if (byReference != null) {
+        OptimizerState end = byReference.endState;
+        float[] p = byReference.endParams;
+        if (end == null || p == null || p.length != paramCount || end.slotLength() != slotCount || end.step() != step
+            || end.priorSteps() != prior || b.hasRemaining()) {
+          throw new IllegalStateException("a chunk's task left no end state of " + paramCount + " parameters and " + slotCount
+              + " slots at step " + step + " beside its result");
+        }
+        params = p;
+        state = end;
+        return;
+      }
       params = new float[paramCount];
       float[] slots = new float[slotCount];
       java.nio.FloatBuffer f = b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();

@@ -42,12 +42,17 @@ class FusedStepsTest {
   }
 
   private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, int epochs, long checkpointEvery) {
+    return fit(sc, spec, stepsPerJob, epochs, checkpointEvery, false);
+  }
+
+  private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, int epochs, long checkpointEvery, boolean broadcast) {
     Examples all = TestSets.blobs(1000, 12, 3, true, 8);
     PackedData data = pack(sc, all, 4, 4);
     PackedData val = pack(sc, TestSets.blobs(200, 12, 3, false, 9), 1, 1);
     try {
       assertEquals(1, data.partitions(), "one task of four blocks");
-      DistributedTrainer t = new DistributedTrainer(sc, spec, data, "fused-" + stepsPerJob).stepsPerJob(stepsPerJob);
+      DistributedTrainer t = new DistributedTrainer(sc, spec, data, "fused-" + stepsPerJob).stepsPerJob(stepsPerJob)
+          .broadcastState(broadcast);
       assertEquals(stepsPerJob != 1, t.fusesSteps());
       List<String> steps = new ArrayList<>();
       List<String> epochsSeen = new ArrayList<>();
@@ -112,6 +117,39 @@ class FusedStepsTest {
     DivergenceException b = assertThrows(DivergenceException.class, () -> fit(sc, wild, 0, 2, 0));
     assertEquals(a.globalStep(), b.globalStep());
     assertEquals(a.getMessage(), b.getMessage());
+  }
+
+  /**
+   * A local master passes a chunk's state by reference ({@link FusedSteps.Handoff}); a cluster's
+   * way (a broadcast, the floats in the result's bytes) gives the same bits, and no handoff stays
+   * open after a run, a checkpointed one or a diverged one.
+   */
+  @Test
+  void stateByReference_isBitwiseTheBroadcast_andLeavesNothingOpen() {
+    JavaSparkContext sc = SparkTestContext.get();
+    Run byReference = fit(sc, SPEC, 0, 3, 7, false);
+    Run broadcast = fit(sc, SPEC, 0, 3, 7, true);
+    assertTrue(byReference.trainer().stateByReference());
+    assertFalse(broadcast.trainer().stateByReference());
+    assertArrayEquals(broadcast.params(), byReference.params(), 0f);
+    assertTrue(broadcast.trainer().state().sameAs(byReference.trainer().state()));
+    assertEquals(broadcast.steps(), byReference.steps());
+    assertEquals(broadcast.epochs(), byReference.epochs());
+    assertEquals(broadcast.saves(), byReference.saves());
+    TrainingSpec wild = SPEC.withOptimizer(Optimizer.sgd(1e38));
+    DivergenceException a = assertThrows(DivergenceException.class, () -> fit(sc, wild, 0, 2, 0, true));
+    DivergenceException b = assertThrows(DivergenceException.class, () -> fit(sc, wild, 0, 2, 0, false));
+    assertEquals(a.getMessage(), b.getMessage());
+    assertEquals(0, FusedSteps.Handoff.openCount());
+  }
+
+  @Test
+  void aHandoffThatIsNotOpen_failsTheTaskByName() {
+    FusedSteps.Handoff h = FusedSteps.Handoff.open(new float[3], Optimizer.adam(0.1).initialise(3));
+    assertTrue(FusedSteps.Handoff.of(h.id) == h);
+    h.close();
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> FusedSteps.Handoff.of(h.id));
+    assertTrue(e.getMessage().contains("chunk state " + h.id + " is not open in this JVM"), e.getMessage());
   }
 
   @Test
