@@ -40,4 +40,37 @@ class HeadToHeadTest {
     assertEquals("| 1 | 2.09 (3) | not reached (-) | n/a | 0.85, 0.62 | 1.00 |" + System.lineSeparator(),
         BenchmarkSuite.roundRow(1, ours, torch));
   }
+
+  private static BenchmarkSuite.Curve epochs(String name, double... seconds) {
+    List<BenchmarkSuite.Point> points = new java.util.ArrayList<>();
+    double total = 0;
+    for (int i = 0; i < seconds.length; i++) {
+      total += seconds[i];
+      points.add(new BenchmarkSuite.Point(total, 0.85 + 0.01 * i));
+    }
+    return new BenchmarkSuite.Curve(name, points, total / seconds.length, "epoch");
+  }
+
+  /** A round where one system ran 1.25x or more slower per epoch than in its fastest round is left out of the median, and named. */
+  @Test
+  void medianLine_leavesOutRoundsInASlowSpell() {
+    List<BenchmarkSuite.Curve> ours = List.of(epochs("S", 0.54, 0.32, 0.32, 0.32), epochs("S", 0.53, 0.30, 0.30, 0.30),
+        epochs("S", 0.54, 0.31, 0.31, 0.31));
+    List<BenchmarkSuite.Curve> torch = List.of(epochs("T", 0.78, 0.78, 0.78, 0.78), epochs("T", 0.77, 0.77, 0.77, 0.77),
+        epochs("T", 0.51, 0.51, 0.51, 0.51));
+    assertEquals(List.of("PyTorch 0.78 s per epoch against 0.51", "PyTorch 0.77 s per epoch against 0.51", ""),
+        BenchmarkSuite.slowSpells(ours, torch));
+    String line = BenchmarkSuite.medianLine(ours, torch);
+    assertEquals(String.format("%nMedian ratio over the 1 round(s) at full speed: **1.39x** (target: at least 1.5x). Left out, a system in a"
+        + " slow spell (1.25x or more its fastest round's seconds per epoch): round 1 (PyTorch 0.78 s per epoch against 0.51); round 2"
+        + " (PyTorch 0.77 s per epoch against 0.51); over every round 2.08x.%n%n"), line); // 2.04 / 1.47; 3.12 / 1.50, 3.08 / 1.43
+  }
+
+  /** Sparkprop's pace is its later epochs' (the first carries the JIT); a slow first epoch alone is no spell. */
+  @Test
+  void slowSpells_judgeSparkpropByItsLaterEpochs() {
+    List<BenchmarkSuite.Curve> ours = List.of(epochs("S", 0.90, 0.30, 0.30), epochs("S", 0.50, 0.30, 0.30), epochs("S", 0.50, 0.45, 0.45));
+    List<BenchmarkSuite.Curve> torch = List.of(epochs("T", 0.5, 0.5, 0.5), epochs("T", 0.5, 0.5, 0.5), epochs("T", 0.5, 0.5, 0.5));
+    assertEquals(List.of("", "", "Sparkprop 0.45 s per later epoch against 0.30"), BenchmarkSuite.slowSpells(ours, torch));
+  }
 }
