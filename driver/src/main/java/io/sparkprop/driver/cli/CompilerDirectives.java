@@ -42,7 +42,7 @@ import org.apache.logging.log4j.Logger;
  * a caller that inlines them makes C2 compile the loop body again. The wrappers that run those
  * loops on the step's threads reached C2's invocation thresholds only in a fresh run's last
  * epoch, and their compiles, with the loops inlined, took 54 ms of a core there (28 + 26 ms);
- * without the loops inlined they are a few milliseconds (docs/benchmarks.md, session 14).
+ * without the loops inlined, one compile of 1.6 ms (docs/benchmarks.md, session 14).
  *
  * <p>The directives go in through the JVM's diagnostic command MBean ({@code jcmd
  * Compiler.directives_add}), not the {@code -XX:CompilerDirectivesFile} flag, which needs
