@@ -205,19 +205,17 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
         break;
       }
     }
+    float[] outSlots = byReference != null ? null : state.snapshot(); // by reference: no floats in the bytes
+    int floats = outSlots == null ? 0 : params.length + outSlots.length;
+    ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16 + 4 * floats).order(ByteOrder.LITTLE_ENDIAN);
+    out.putInt(done).put(sums.array(), 0, done * 40).putInt(kind).putInt(index).putDouble(value);
+    out.putLong(state.step()).putLong(state.priorSteps());
     if (byReference != null) {
       byReference.endParams = params;
       byReference.endState = state; // published by the volatile write, read by the driver after the job
-      ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16).order(ByteOrder.LITTLE_ENDIAN);
-      out.putInt(done).put(sums.array(), 0, done * 40).putInt(kind).putInt(index).putDouble(value);
-      out.putLong(state.step()).putLong(state.priorSteps());
-      return out.array();
+    } else {
+      out.asFloatBuffer().put(params).put(outSlots);
     }
-    float[] outSlots = state.snapshot();
-    ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16 + 4 * (params.length + outSlots.length)).order(ByteOrder.LITTLE_ENDIAN);
-    out.putInt(done).put(sums.array(), 0, done * 40).putInt(kind).putInt(index).putDouble(value);
-    out.putLong(state.step()).putLong(state.priorSteps());
-    out.asFloatBuffer().put(params).put(outSlots);
     return out.array();
   }
 
