@@ -126,4 +126,29 @@ class ResumeTest {
     assertEquals(2, DistributedTrainer.firstNonFinite(new float[] {0f, 1f, Float.NaN, 2f}));
     assertEquals(0, DistributedTrainer.firstNonFinite(new float[] {Float.NEGATIVE_INFINITY}));
   }
+
+  /**
+   * The vectorized scan against a plain loop over {@code Float.isFinite}, on slices that start and
+   * end inside and across its 4096-float chunks, with every kind of non-finite value (NaNs with
+   * other payloads and signs) among finite extremes (-0, subnormals, +-MAX_VALUE); enough rounds
+   * for C2 to compile the scan, so the compiled loop is what is checked last.
+   */
+  @Test
+  void firstNonFinite_isThatOfAPlainLoop_onAnySlice() {
+    float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc00001),
+        Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001)};
+    float[] edge = {-0f, Float.MIN_VALUE, -Float.MIN_NORMAL / 3, Float.MAX_VALUE, -Float.MAX_VALUE, 1e38f};
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int round = 0; round < 20_000; round++) {
+      float[] a = new float[1 + r.nextInt(3 * 4096 + 100)];
+      for (int i = 0; i < a.length; i++) a[i] = r.nextInt(8) == 0 ? edge[r.nextInt(edge.length)] : (float) r.nextGaussian();
+      for (int k = r.nextInt(3); k > 0; k--) a[r.nextInt(a.length)] = bad[r.nextInt(bad.length)];
+      int from = r.nextInt(a.length);
+      int to = from + r.nextInt(a.length - from + 1);
+      int expected = -1;
+      for (int i = from; i < to && expected < 0; i++) if (!Float.isFinite(a[i])) expected = i;
+      assertEquals(expected, DistributedTrainer.firstNonFinite(a, from, to, new float[a.length]),
+          "round " + round + ", slice [" + from + ", " + to + ") of " + a.length);
+    }
+  }
 }
