@@ -31,8 +31,12 @@ public final class OptimizerState {
   }
 
   private OptimizerState(int slotLength, long priorSteps) {
+    this(slotLength, priorSteps, new float[slotLength]);
+  }
+
+  private OptimizerState(int slotLength, long priorSteps, float[] slots) {
     this.length = slotLength;
-    this.slots = new float[slotLength];
+    this.slots = slots;
     this.priorSteps = priorSteps;
   }
 
@@ -64,9 +68,20 @@ public final class OptimizerState {
     return priorSteps;
   }
 
-  /** A copy of this state (step, slots and prior steps). */
+  /**
+   * A copy of this state (step, slots and prior steps), in this one's layout: a split state's
+   * copy is split too, its planes copied whole rather than joined and split again (two strided
+   * passes over the slots, and their compiles in a fresh JVM, at every chunk of steps that starts
+   * from a copy).
+   */
   public OptimizerState copy() {
-    return restore(step, snapshot(), priorSteps);
+    if (planes == null) return restore(step, slots, priorSteps);
+    OptimizerState s = new OptimizerState(length, priorSteps, null);
+    float[][] p = new float[planes.length][];
+    for (int j = 0; j < p.length; j++) p[j] = planes[j].clone();
+    s.planes = p;
+    s.step = step;
+    return s;
   }
 
   /** Steps taken so far; the next step's 0-based index. */

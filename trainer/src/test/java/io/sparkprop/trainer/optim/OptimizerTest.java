@@ -238,4 +238,23 @@ class OptimizerTest {
     assertArrayEquals(p1, p2);
     assertTrue(s.sameAs(back));
   }
+
+  @Test
+  void copyOfASplitState_isTheSameState_andIndependentOfIt() {
+    for (Optimizer.Kind kind : Optimizer.Kind.values()) {
+      Optimizer o = Optimizer.of(kind, 0.05).withWeightDecay(0.01);
+      OptimizerState s = o.initialise(3);
+      float[] p = {1f, -2f, 0.5f};
+      o.step(p, new float[] {0.5f, -2f, 1f}, s); // split into planes by the update
+      OptimizerState c = s.copy();
+      assertTrue(c.sameAs(s) && c.step() == s.step() && c.priorSteps() == s.priorSteps(), kind + ": the copy is the same state");
+      float[] pc = p.clone();
+      o.step(pc, new float[] {3f, 1f, -1f}, c);
+      OptimizerState unsplit = OptimizerState.restore(1, s.snapshot());
+      assertTrue(unsplit.sameAs(s), kind + ": stepping the copy left the original as it was");
+      o.step(p, new float[] {3f, 1f, -1f}, s);
+      assertArrayEquals(p, pc, kind + ": the copy continues bit for bit");
+      assertTrue(c.sameAs(s), kind + ": both states after the same step");
+    }
+  }
 }
