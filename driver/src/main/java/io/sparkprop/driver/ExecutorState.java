@@ -167,11 +167,13 @@ final class ExecutorState {
       if (add.size() > 1) {
         float[] a = sum;
         NonFiniteScan scan = checkSum ? new NonFiniteScan(a, scratch()) : null; // each slice checked just after it was added
+        dev.ludovic.netlib.blas.BLAS blas = io.sparkprop.trainer.nn.Blas.get();
         (scan == null ? ranges : scan.after(ranges)).run(n, (from, to) -> {
-          for (int k = 1; k < add.size(); k++) {
-            float[] g = add.get(k);
-            for (int x = from; x < to; x++) a[x] += g[x];
-          }
+          // a += g as saxpy with alpha 1: 1 * g is exact, so every implementation's a + 1 * g (an
+          // FMA or not) is the a + g of a Java loop, bit for bit; native code from the first step
+          // of a fresh JVM, where the loop ran interpreted, then in C1's code, and took two C2
+          // compiles (about 20 ms of a core) during the first epoch
+          for (int k = 1; k < add.size(); k++) blas.saxpy(to - from, 1f, add.get(k), from, 1, a, from, 1);
         });
         if (scan != null) firstBad = scan.first();
       }

@@ -90,4 +90,26 @@ class ExecutorStateTest {
     none.after(ExecutorState.ranges(2)).run(a.length, (from, to) -> { });
     assertEquals(-1, none.first());
   }
+
+  /** The group's sum (BLAS saxpy per slice) against a plain Java loop adding the blocks in order: the same bits. */
+  @Test
+  void groupSum_isTheBlocksAddedInOrder_bitForBit() {
+    int n = 70_001;
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    float[][] parts = new float[3][n];
+    for (float[] p : parts) for (int i = 0; i < n; i++) p[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(-8, 9)));
+    float[] expected = parts[0].clone();
+    for (int k = 1; k < 3; k++) for (int i = 0; i < n; i++) expected[i] += parts[k][i];
+    java.util.List<io.sparkprop.trainer.data.RowSource> blocks = new java.util.ArrayList<>();
+    for (int b = 0; b < 3; b++) blocks.add(new io.sparkprop.trainer.data.Examples(b, 1, 1, 1, new float[1], new float[1], null));
+    for (int threads : new int[] {1, 2, 3}) {
+      ExecutorState.Group g = new ExecutorState.Group(n);
+      g.accumulate(blocks, (block, buf) -> {
+        System.arraycopy(parts[(int) block.firstId()], 0, buf, 0, n);
+        return new io.sparkprop.trainer.nn.LossSum(0, 1, 1);
+      }, ExecutorState.ranges(threads), true);
+      assertTrue(java.util.Arrays.equals(expected, g.sum()), threads + " threads");
+      assertEquals(-1, g.firstNonFiniteOfSum(Ranges.SERIAL));
+    }
+  }
 }
