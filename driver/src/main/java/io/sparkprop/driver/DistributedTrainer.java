@@ -371,19 +371,25 @@ public final class DistributedTrainer {
 
   /**
    * Index of the first NaN or infinite value of {@code a[from..to)}, or -1, writing
-   * {@code scratch[from..to)} ({@code scratch} at least {@code to} long; disjoint slices of one
-   * array may be scanned at once into one scratch array).
+   * {@code scratch[from..to)} when there may be one ({@code scratch} at least {@code to} long;
+   * disjoint slices of one array may be scanned at once into one scratch array).
    *
-   * <p>x - x is +0 for every finite x and NaN for NaN and the infinities, so the answer is the
-   * first difference that is not +0. Both halves are vectorized, chunk by chunk: the differences
-   * by C2, which in JDK 17 vectorizes a loop only when its loads and stores use one index (hence
-   * the scratch array as long as {@code a}, not a chunk-sized one), and the comparison with zeros
-   * by {@code Arrays.mismatch}, the JDK's own vectorized intrinsic. The scans before, a loop with
-   * an early exit or an OR over {@code Float.floatToRawIntBits} (which C2 does not vectorize),
-   * took 17-23 us per 59,141 floats, this one 8 (docs/benchmarks.md, session 15); a step scans the
-   * gradient sum and the parameters.
+   * <p>First one BLAS dot product of the slice with itself: a NaN or an infinity makes the sum of
+   * squares NaN or infinite, and nothing makes it finite again, so a finite sum proves the slice
+   * finite. That is native code from a fresh JVM's first step (where a Java loop runs interpreted,
+   * then in C1's code, until C2 compiles it) and reads the slice once: 3-4 us per 59,141 floats
+   * warm. Only a sum that is not finite (a non-finite entry, or squares above 3.4e38, finite
+   * values of 1.8e19 and more) pays for the exact scan that finds the index: x - x is +0 for every
+   * finite x and NaN for NaN and the infinities, so the answer is the first difference that is
+   * not +0, found chunk by chunk by two vectorized loops: the differences by C2, which in JDK 17
+   * vectorizes a loop only when its loads and stores use one index (hence the scratch array as
+   * long as {@code a}), and the comparison with zeros by {@code Arrays.mismatch}, the JDK's own
+   * vectorized intrinsic. The scans before, a loop with an early exit or an OR over
+   * {@code Float.floatToRawIntBits} (which C2 does not vectorize), took 17-23 us per 59,141 floats
+   * (docs/benchmarks.md, session 15); a step scans the gradient sum and the parameters.
    */
   static int firstNonFinite(float[] a, int from, int to, float[] scratch) {
+    if (to <= from || Float.isFinite(io.sparkprop.trainer.nn.Blas.get().sdot(to - from, a, from, 1, a, from, 1))) return -1;
     for (int c = from; c < to; c += SCAN_CHUNK) {
       int end = Math.min(to, c + SCAN_CHUNK);
       differences(a, scratch, c, end);
