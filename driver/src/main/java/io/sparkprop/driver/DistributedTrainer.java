@@ -57,7 +57,6 @@ public final class DistributedTrainer {
   private final String runName;
   private final String jobGroup;
   private final float[] gradSum; // the driver's gradient sum, reused by every step
-  private final float[] scanScratch; // the finite checks' differences, reused by every step
   private final byte[] paramBytes; // the parameters as broadcast (little-endian float32), reused by every step
   private final scala.collection.immutable.Seq<Object> stepPartitions; // every partition, as runJob takes them
   private StepStats lastStats;
@@ -113,7 +112,6 @@ public final class DistributedTrainer {
     this.plan = spec.plan(data.rows());
     this.params = params.clone();
     this.gradSum = new float[params.length];
-    this.scanScratch = new float[params.length];
     this.paramBytes = new byte[4 * params.length];
     this.stepPartitions = allPartitions(data);
     this.state = state.copy();
@@ -226,11 +224,11 @@ public final class DistributedTrainer {
       java.util.Arrays.fill(g, 0f);
     }
     if (!Double.isFinite(sum.loss())) throw lossDiverged(t, sum.loss());
-    int bad = firstNonFinite(g, 0, g.length, scanScratch);
+    int bad = firstNonFinite(g);
     if (bad >= 0) throw gradientDiverged(t, bad, g[bad]);
     long t1 = System.nanoTime();
     spec.optimizer().stepFromSum(params, g, sum.weight(), state);
-    bad = firstNonFinite(params, 0, params.length, scanScratch);
+    bad = firstNonFinite(params);
     if (bad >= 0) throw parameterDiverged(t, bad, params[bad]);
     long t2 = System.nanoTime();
     lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
@@ -360,51 +358,29 @@ public final class DistributedTrainer {
     return new DivergenceException(t, "parameter " + index + " became " + value + " after the update");
   }
 
-  /** Index of the first NaN or infinite value, or -1 (with a scratch array of its own: for one-off checks). */
+  /** Index of the first NaN or infinite value, or -1. */
   static int firstNonFinite(float[] a) {
-    return firstNonFinite(a, 0, a.length, new float[a.length]);
+    return firstNonFinite(a, 0, a.length);
   }
 
-  /** How many floats {@link #firstNonFinite(float[], int, int, float[])} checks at a time: 16 KB of differences, read back from L1. */
-  private static final int SCAN_CHUNK = 4096;
-  private static final float[] ZEROS = new float[SCAN_CHUNK];
-
   /**
-   * Index of the first NaN or infinite value of {@code a[from..to)}, or -1, writing
-   * {@code scratch[from..to)} when there may be one ({@code scratch} at least {@code to} long;
-   * disjoint slices of one array may be scanned at once into one scratch array).
+   * Index of the first NaN or infinite value of {@code a[from..to)}, or -1.
    *
    * <p>First one BLAS dot product of the slice with itself: a NaN or an infinity makes the sum of
    * squares NaN or infinite, and nothing makes it finite again, so a finite sum proves the slice
-   * finite. That is native code from a fresh JVM's first step (where a Java loop runs interpreted,
-   * then in C1's code, until C2 compiles it) and reads the slice once: 3-4 us per 59,141 floats
-   * warm. Only a sum that is not finite (a non-finite entry, or squares above 3.4e38, finite
-   * values of 1.8e19 and more) pays for the exact scan that finds the index: x - x is +0 for every
-   * finite x and NaN for NaN and the infinities, so the answer is the first difference that is
-   * not +0, found chunk by chunk by two vectorized loops: the differences by C2, which in JDK 17
-   * vectorizes a loop only when its loads and stores use one index (hence the scratch array as
-   * long as {@code a}), and the comparison with zeros by {@code Arrays.mismatch}, the JDK's own
-   * vectorized intrinsic. The scans before, a loop with an early exit or an OR over
-   * {@code Float.floatToRawIntBits} (which C2 does not vectorize), took 17-23 us per 59,141 floats
-   * (docs/benchmarks.md, session 15); a step scans the gradient sum and the parameters.
+   * finite. It reads the slice once, in native code from a fresh JVM's first step: 3.5 us per
+   * 59,141 floats. Only a sum that is not finite (a non-finite entry, or finite entries of 1.8e19
+   * and more, whose squares overflow) pays for the loop that names the first bad index: 17-23 us
+   * per 59,141 floats, as JDK 17's C2 vectorizes neither a loop with an early exit nor the OR over
+   * {@code Float.floatToRawIntBits} that ran on every step before (docs/benchmarks.md, session 15).
+   * A step checks the gradient sum and the parameters.
    */
-  static int firstNonFinite(float[] a, int from, int to, float[] scratch) {
+  static int firstNonFinite(float[] a, int from, int to) {
     if (to <= from || Float.isFinite(io.sparkprop.trainer.nn.Blas.get().sdot(to - from, a, from, 1, a, from, 1))) return -1;
-    for (int c = from; c < to; c += SCAN_CHUNK) {
-      int end = Math.min(to, c + SCAN_CHUNK);
-      differences(a, scratch, c, end);
-      int at = java.util.Arrays.mismatch(scratch, c, end, ZEROS, 0, end - c);
-      if (at >= 0) return c + at;
+    for (int i = from; i < to; i++) {
+      if (!Float.isFinite(a[i])) return i;
     }
     return -1;
-  }
-
-  /** {@code d[i] = a[i] - a[i]} for i in [from, to): +0, or NaN where a[i] is not finite. */
-  private static void differences(float[] a, float[] d, int from, int to) {
-    for (int i = from; i < to; i++) {
-      float x = a[i];
-      d[i] = x - x;
-    }
   }
 
   /**

@@ -115,7 +115,6 @@ final class ExecutorState {
     private static final int UNCHECKED = -2;
     private final int n;
     private float[] sum;
-    private float[] scratch;
     private int firstBad = UNCHECKED;
 
     Group(int n) {
@@ -166,7 +165,7 @@ final class ExecutorState {
       firstBad = UNCHECKED;
       if (add.size() > 1) {
         float[] a = sum;
-        NonFiniteScan scan = checkSum ? new NonFiniteScan(a, scratch()) : null; // each slice checked just after it was added
+        NonFiniteScan scan = checkSum ? new NonFiniteScan(a) : null; // each slice checked just after it was added
         dev.ludovic.netlib.blas.BLAS blas = io.sparkprop.trainer.nn.Blas.get();
         (scan == null ? ranges : scan.after(ranges)).run(n, (from, to) -> {
           // a += g as saxpy with alpha 1: 1 * g is exact, so every implementation's a + 1 * g (an
@@ -190,14 +189,8 @@ final class ExecutorState {
      * several blocks were added, else scanned now by {@code ranges}.
      */
     int firstNonFiniteOfSum(io.sparkprop.trainer.optim.Ranges ranges) {
-      if (firstBad == UNCHECKED) firstBad = sum == null ? -1 : firstNonFinite(sum, scratch(), ranges);
+      if (firstBad == UNCHECKED) firstBad = sum == null ? -1 : firstNonFinite(sum, ranges);
       return firstBad;
-    }
-
-    /** The finite checks' scratch array ({@link DistributedTrainer#firstNonFinite(float[], int, int, float[])}), n long, for this thread's task. */
-    float[] scratch() {
-      if (scratch == null) scratch = new float[n];
-      return scratch;
     }
   }
 
@@ -239,21 +232,17 @@ final class ExecutorState {
    */
   static final class NonFiniteScan {
     private final float[] a;
-    private final float[] scratch;
     private final java.util.concurrent.atomic.AtomicInteger first = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
 
-    /** @param scratch at least as long as {@code a} (its differences: {@link DistributedTrainer#firstNonFinite(float[], int, int, float[])}) */
-    NonFiniteScan(float[] a, float[] scratch) {
-      if (scratch.length < a.length) throw new IllegalArgumentException("a scratch array of " + scratch.length + " floats for " + a.length);
+    NonFiniteScan(float[] a) {
       this.a = a;
-      this.scratch = scratch;
     }
 
     /** {@code ranges} that scan each range of the array after the range's work. */
     io.sparkprop.trainer.optim.Ranges after(io.sparkprop.trainer.optim.Ranges ranges) {
       return (n, task) -> ranges.run(n, (from, to) -> {
         task.run(from, to);
-        int at = DistributedTrainer.firstNonFinite(a, from, Math.min(to, a.length), scratch);
+        int at = DistributedTrainer.firstNonFinite(a, from, Math.min(to, a.length));
         if (at >= 0) first.accumulateAndGet(at, Math::min);
       });
     }
@@ -266,8 +255,8 @@ final class ExecutorState {
   }
 
   /** {@link DistributedTrainer#firstNonFinite(float[])} scanned in slices by {@code ranges}: the first index whichever slice finds it. */
-  static int firstNonFinite(float[] a, float[] scratch, io.sparkprop.trainer.optim.Ranges ranges) {
-    NonFiniteScan scan = new NonFiniteScan(a, scratch);
+  static int firstNonFinite(float[] a, io.sparkprop.trainer.optim.Ranges ranges) {
+    NonFiniteScan scan = new NonFiniteScan(a);
     scan.after(ranges).run(a.length, (from, to) -> { });
     return scan.first();
   }

@@ -192,7 +192,7 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
         break;
       }
       // the parameters' finite check runs on each slice right after the update wrote it
-      ExecutorState.NonFiniteScan scan = new ExecutorState.NonFiniteScan(params, group.scratch());
+      ExecutorState.NonFiniteScan scan = new ExecutorState.NonFiniteScan(params);
       spec.optimizer().stepFromSum(params, g, weight, state, scan.after(ranges));
       long t2 = System.nanoTime();
       sums.putDouble(loss).putDouble(weight).putLong(s.count()).putLong(t1 - t0).putLong(t2 - t1);

@@ -35,13 +35,13 @@ class ExecutorStateTest {
   @Test
   void firstNonFinite_isTheFirstIndexWhicheverSliceFindsIt() {
     float[] a = new float[200_000];
-    assertEquals(-1, ExecutorState.firstNonFinite(a, new float[a.length], ExecutorState.ranges(2)));
+    assertEquals(-1, ExecutorState.firstNonFinite(a, ExecutorState.ranges(2)));
     a[150_000] = Float.NaN;
-    assertEquals(150_000, ExecutorState.firstNonFinite(a, new float[a.length], ExecutorState.ranges(2)));
+    assertEquals(150_000, ExecutorState.firstNonFinite(a, ExecutorState.ranges(2)));
     a[120_001] = Float.NEGATIVE_INFINITY;
     a[7] = Float.POSITIVE_INFINITY;
     for (int threads : new int[] {1, 2, 4}) {
-      assertEquals(7, ExecutorState.firstNonFinite(a, new float[a.length], ExecutorState.ranges(threads)), threads + " threads");
+      assertEquals(7, ExecutorState.firstNonFinite(a, ExecutorState.ranges(threads)), threads + " threads");
     }
   }
 
@@ -79,14 +79,14 @@ class ExecutorStateTest {
     float[] a = new float[300_000];
     for (int threads : new int[] {1, 2, 4}) {
       java.util.Arrays.fill(a, 1f);
-      ExecutorState.NonFiniteScan scan = new ExecutorState.NonFiniteScan(a, new float[a.length]);
+      ExecutorState.NonFiniteScan scan = new ExecutorState.NonFiniteScan(a);
       scan.after(ExecutorState.ranges(threads)).run(a.length, (from, to) -> {
         for (int i = from; i < to; i++) if (i == 250_000 || i == 40_000) a[i] = Float.POSITIVE_INFINITY; // written by the work
       });
       assertEquals(40_000, scan.first(), threads + " threads");
     }
     java.util.Arrays.fill(a, 2f);
-    ExecutorState.NonFiniteScan none = new ExecutorState.NonFiniteScan(a, new float[a.length]);
+    ExecutorState.NonFiniteScan none = new ExecutorState.NonFiniteScan(a);
     none.after(ExecutorState.ranges(2)).run(a.length, (from, to) -> { });
     assertEquals(-1, none.first());
   }
