@@ -207,12 +207,18 @@ public final class RealPathBenchmark {
     return out;
   }
 
-  /** The java command and JVM flags of this JVM (the bench script's, which are bin/sparkprop's), with the children's heap. */
+  /**
+   * The java command and JVM flags of this JVM (the bench script's, which are bin/sparkprop's: Spark's
+   * module flags, the system properties and the JIT thresholds of conf/compile-commands.txt), with
+   * the children's heap.
+   */
   static List<String> javaCommand() {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-D")) cmd.add(a);
+      if (a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-D") || a.startsWith("-XX:CompileCommandFile=")) {
+        cmd.add(a);
+      }
     }
     cmd.addAll(List.of("-Xmx4g", "-Xms1g", "-cp", System.getProperty("java.class.path"))); // bin/sparkprop's default heap
     return cmd;
