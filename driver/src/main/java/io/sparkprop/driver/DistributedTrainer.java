@@ -610,6 +610,7 @@ public final class DistributedTrainer {
 
     @Override
     public byte[] apply(TaskContext ctx, Iterator<RowSource> it) {
+      EngineWarmup.stop(); // training has started: the cores are its
       long t0 = System.nanoTime();
       List<RowSource> blocks = new ArrayList<>(1); // one, or a group: one thread each, added in block order
       while (it.hasNext()) blocks.add(it.next());
@@ -646,21 +647,28 @@ public final class DistributedTrainer {
     public double[] apply(TaskContext ctx, Iterator<RowSource> it) {
       List<RowSource> blocks = new ArrayList<>(1);
       while (it.hasNext()) blocks.add(it.next());
-      float[] p = ExecutorState.params(params);
-      int kk = confusion ? spec.network().outputSize() * spec.network().outputSize() : 0;
-      long[][] counts = new long[blocks.size()][];
-      // a group's blocks on the task's threads, as in training; the sums are added in block order
-      List<EvalSums> each = ExecutorState.eachOnItsThread(blocks.size(), j -> {
-        RowSource shard = blocks.get(j);
-        ShardStep step = ExecutorState.shardStep(spec);
-        counts[j] = confusion ? new long[kk] : null;
-        return shard.rows() > 0 ? step.network().evaluate(p, shard, step.workspace(), counts[j]) : EvalSums.ZERO;
-      });
-      EvalSums total = EvalSums.ZERO;
-      for (EvalSums e : each) total = total.plus(e);
-      double[] out = java.util.Arrays.copyOf(total.toArray(), EvalSums.LENGTH + kk);
-      for (long[] c : counts) for (int i = 0; i < kk; i++) out[EvalSums.LENGTH + i] += c[i];
-      return out;
+      return evaluateBlocks(spec, ExecutorState.params(params), blocks, confusion);
     }
+  }
+
+  /**
+   * A task's evaluation of its blocks under parameters {@code p}: the sums ({@link EvalSums#toArray}), then with
+   * {@code confusion} the k x k counts (label-major) as doubles. The blocks run on the task's threads, as in
+   * training; their sums are added in block order.
+   */
+  static double[] evaluateBlocks(TrainingSpec spec, float[] p, List<RowSource> blocks, boolean confusion) {
+    int kk = confusion ? spec.network().outputSize() * spec.network().outputSize() : 0;
+    long[][] counts = new long[blocks.size()][];
+    List<EvalSums> each = ExecutorState.eachOnItsThread(blocks.size(), j -> {
+      RowSource shard = blocks.get(j);
+      ShardStep step = ExecutorState.shardStep(spec);
+      counts[j] = confusion ? new long[kk] : null;
+      return shard.rows() > 0 ? step.network().evaluate(p, shard, step.workspace(), counts[j]) : EvalSums.ZERO;
+    });
+    EvalSums total = EvalSums.ZERO;
+    for (EvalSums e : each) total = total.plus(e);
+    double[] out = java.util.Arrays.copyOf(total.toArray(), EvalSums.LENGTH + kk);
+    for (long[] c : counts) for (int i = 0; i < kk; i++) out[EvalSums.LENGTH + i] += c[i];
+    return out;
   }
 }

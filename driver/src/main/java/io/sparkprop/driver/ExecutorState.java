@@ -49,23 +49,29 @@ final class ExecutorState {
     }
   }
 
-  private static final java.util.concurrent.atomic.AtomicBoolean BLAS_LOADING = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final java.util.concurrent.atomic.AtomicBoolean PREPARING = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
-   * Starts loading the BLAS implementation (the native library and its classes: about 60 ms in a
-   * fresh JVM) on a daemon thread, once per JVM, so that an executor's first training step does
-   * not wait for it: the packing tasks call this while the data loads. A failure is left for the
-   * first step to report.
+   * Prepares this JVM for training on a daemon thread, once per JVM, so that an executor's first
+   * training steps do not pay for it: the packing tasks call this while the data loads. It loads
+   * the BLAS implementation (the native library and its classes: about 60 ms in a fresh JVM), then,
+   * given the run's spec, runs the step's code on synthetic data ({@link EngineWarmup}) so that the
+   * JIT compiles it. A failure is left for the first step to report.
+   *
+   * @param warm the run's training spec, or null for no warm-up (prediction, evaluation)
+   * @param threads the blocks each training task computes on its threads
    */
-  static void loadBlasInBackground() {
-    if (!BLAS_LOADING.compareAndSet(false, true)) return;
+  static void prepareInBackground(TrainingSpec warm, int threads) {
+    if (!PREPARING.compareAndSet(false, true)) return;
     Thread t = new Thread(() -> {
       try {
         io.sparkprop.trainer.nn.Blas.get();
+        if (warm != null) EngineWarmup.runUnlessStopped(warm, threads);
       } catch (RuntimeException | LinkageError e) {
         // the first step's Blas.get() throws it again, in the task, where Spark reports it
+        org.slf4j.LoggerFactory.getLogger(ExecutorState.class).debug("preparing the engine failed", e);
       }
-    }, "sparkprop-blas-load");
+    }, "sparkprop-prepare");
     t.setDaemon(true);
     t.start();
   }

@@ -135,6 +135,7 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
 
   @Override
   public byte[] apply(TaskContext ctx, Iterator<RowSource> it) {
+    EngineWarmup.stop(); // training has started: the cores are its
     List<RowSource> blocks = new ArrayList<>(1);
     while (it.hasNext()) blocks.add(it.next());
     Handoff byReference = start == null ? Handoff.of(handoff) : null;
@@ -152,6 +153,44 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
       in.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params).get(slots);
       state = OptimizerState.restore(step, slots, prior);
     }
+    Steps r = run(ctx, spec, plan, blocks, params, state, steps);
+    int done = r.done;
+    float[] outSlots = byReference != null ? null : state.snapshot(); // by reference: no floats in the bytes
+    int floats = outSlots == null ? 0 : params.length + outSlots.length;
+    ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16 + 4 * floats).order(ByteOrder.LITTLE_ENDIAN);
+    out.putInt(done).put(r.sums.array(), 0, done * 40).putInt(r.kind).putInt(r.index).putDouble(r.value);
+    out.putLong(state.step()).putLong(state.priorSteps());
+    if (byReference != null) {
+      byReference.endParams = params;
+      byReference.endState = state; // published by the volatile write, read by the driver after the job
+    } else {
+      out.asFloatBuffer().put(params).put(outSlots);
+    }
+    return out.array();
+  }
+
+  /** What {@link #run} did: the steps done, their sums (the result's per-step part) and the divergence, if any. */
+  static final class Steps {
+    final ByteBuffer sums;
+    int done;
+    int kind = NONE;
+    int index = -1;
+    double value;
+
+    Steps(int steps) {
+      sums = ByteBuffer.allocate(steps * (8 * 5)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+  }
+
+  /**
+   * Runs {@code steps} steps from {@code state}'s step on the task's {@code blocks}, updating
+   * {@code params} and {@code state} in place: the task's loop, which {@link EngineWarmup} also
+   * runs on synthetic blocks.
+   *
+   * @param ctx the task's context (null outside a task): a cancelled job stops between steps
+   */
+  static Steps run(TaskContext ctx, TrainingSpec spec, BatchPlan plan, List<RowSource> blocks, float[] params,
+      OptimizerState state, int steps) {
     long step = state.step();
     int spe = plan.stepsPerEpoch();
     int epoch = Math.toIntExact(step / spe);
@@ -160,14 +199,10 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
     ExecutorState.Group group = ExecutorState.group(spec);
     io.sparkprop.trainer.optim.Ranges ranges = ExecutorState.ranges(blocks.size()); // the update on the task's threads too
     float[] zero = null;
-    ByteBuffer sums = ByteBuffer.allocate(steps * (8 * 5)).order(ByteOrder.LITTLE_ENDIAN);
-    int done = 0;
-    int kind = NONE;
-    int index = -1;
-    double value = 0;
-    for (; done < steps; done++) {
+    Steps r = new Steps(steps);
+    for (; r.done < steps; r.done++) {
       if (ctx != null) ctx.killTaskIfInterrupted(); // a cancelled run stops between steps
-      int k = k0 + done;
+      int k = k0 + r.done;
       long t0 = System.nanoTime();
       LossSum s = group.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(params, block, plan, epoch, k, buf),
           ranges, true);
@@ -180,43 +215,32 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
       double loss = 0.0 + s.loss(); // as the driver's OrderedSum adds it
       double weight = 0.0 + s.weight();
       if (!Double.isFinite(loss)) {
-        kind = LOSS;
-        value = loss;
+        r.kind = LOSS;
+        r.value = loss;
         break;
       }
       int bad = g == zero ? -1 : group.firstNonFiniteOfSum(ranges);
       if (bad >= 0) {
-        kind = GRADIENT;
-        index = bad;
-        value = g[bad];
+        r.kind = GRADIENT;
+        r.index = bad;
+        r.value = g[bad];
         break;
       }
       // the parameters' finite check runs on each slice right after the update wrote it
       ExecutorState.NonFiniteScan scan = new ExecutorState.NonFiniteScan(params);
       spec.optimizer().stepFromSum(params, g, weight, state, scan.after(ranges));
       long t2 = System.nanoTime();
-      sums.putDouble(loss).putDouble(weight).putLong(s.count()).putLong(t1 - t0).putLong(t2 - t1);
+      r.sums.putDouble(loss).putDouble(weight).putLong(s.count()).putLong(t1 - t0).putLong(t2 - t1);
       bad = scan.first();
       if (bad >= 0) {
-        done++;
-        kind = PARAMETER;
-        index = bad;
-        value = params[bad];
+        r.done++;
+        r.kind = PARAMETER;
+        r.index = bad;
+        r.value = params[bad];
         break;
       }
     }
-    float[] outSlots = byReference != null ? null : state.snapshot(); // by reference: no floats in the bytes
-    int floats = outSlots == null ? 0 : params.length + outSlots.length;
-    ByteBuffer out = ByteBuffer.allocate(4 + done * 40 + 16 + 16 + 4 * floats).order(ByteOrder.LITTLE_ENDIAN);
-    out.putInt(done).put(sums.array(), 0, done * 40).putInt(kind).putInt(index).putDouble(value);
-    out.putLong(state.step()).putLong(state.priorSteps());
-    if (byReference != null) {
-      byReference.endParams = params;
-      byReference.endState = state; // published by the volatile write, read by the driver after the job
-    } else {
-      out.asFloatBuffer().put(params).put(outSlots);
-    }
-    return out.array();
+    return r;
   }
 
   /** A decoded chunk result. */

@@ -3,6 +3,7 @@ package io.sparkprop.driver;
 import io.sparkprop.datasets.ExampleSet;
 import io.sparkprop.datasets.Rdds;
 import io.sparkprop.datasets.SparkFailures;
+import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.data.Examples;
 import io.sparkprop.trainer.data.MappedExamples;
 import io.sparkprop.trainer.data.RowSource;
@@ -96,12 +97,27 @@ public final class PackedData {
    */
   public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement, long diskReserve,
       int threadsPerTask) {
+    return pack(set, network, level, placement, diskReserve, threadsPerTask, null);
+  }
+
+  /**
+   * As {@link #pack(ExampleSet, NetworkSpec, StorageLevel, Placement, long, int)}, for training
+   * with {@code spec}: while the data loads, each executor that packs a block also warms the step's
+   * code for that spec once ({@link EngineWarmup}), so that a fresh JVM's first steps run compiled.
+   */
+  public static PackedData packForTraining(ExampleSet set, TrainingSpec spec, StorageLevel level, Placement placement,
+      long diskReserve, int threadsPerTask) {
+    return pack(set, spec.network(), level, placement, diskReserve, threadsPerTask, spec);
+  }
+
+  private static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement, long diskReserve,
+      int threadsPerTask, TrainingSpec warm) {
     if (threadsPerTask < 1) throw new IllegalArgumentException("threads per task must be >= 1, got " + threadsPerTask);
     try {
       checkShape(set, network);
       if (placement == Placement.AUTO) throw new IllegalArgumentException("decide the placement before packing");
-      return placement == Placement.DISK ? packToFiles(set, network, diskReserve, threadsPerTask)
-          : packUnchecked(set, network, level, threadsPerTask);
+      return placement == Placement.DISK ? packToFiles(set, network, diskReserve, threadsPerTask, warm)
+          : packUnchecked(set, network, level, threadsPerTask, warm);
     } catch (Exception e) { // Spark's job failures are checked SparkExceptions thrown undeclared
       throw SparkFailures.unwrapArgumentError(e);
     }
@@ -120,11 +136,12 @@ public final class PackedData {
     }
   }
 
-  private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level, int threads) {
+  private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level, int threads, TrainingSpec warm) {
     int d = set.features();
     int tw = set.targetWidth();
+    int warmThreads = Math.min(threads, set.blocks().getNumPartitions()); // a task's blocks, as grouped below
     JavaRDD<Examples> concat = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
-      ExecutorState.loadBlasInBackground(); // the executor's first step needs it
+      ExecutorState.prepareInBackground(warm, warmThreads); // BLAS and the JIT, for the executor's first step
       return List.of(concat(it, d, tw)).iterator();
     });
     concat.persist(level);
@@ -205,12 +222,13 @@ public final class PackedData {
   /** Rows per in-heap slice when a file is read in order (validation, reports, prediction). */
   static final int SLICE_ROWS = 4096;
 
-  private static PackedData packToFiles(ExampleSet set, NetworkSpec network, long reserve, int threads) {
+  private static PackedData packToFiles(ExampleSet set, NetworkSpec network, long reserve, int threads, TrainingSpec warm) {
     int d = set.features();
     int tw = set.targetWidth();
     String key = "sparkprop-packed-" + java.util.UUID.randomUUID();
+    int warmThreads = set.blocks().context().isLocal() ? Math.min(threads, set.blocks().getNumPartitions()) : 1; // as grouped below
     JavaRDD<PackedFile> handles = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
-      ExecutorState.loadBlasInBackground(); // the executor's first step needs it
+      ExecutorState.prepareInBackground(warm, warmThreads); // BLAS and the JIT, for the executor's first step
       return List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator();
     });
     handles.persist(StorageLevel.MEMORY_AND_DISK());

@@ -151,8 +151,9 @@ final class TrainingJob {
     if (validation != null) validation = scaling.apply(validation);
     if (test != null) test = scaling.apply(test);
 
-    PackedData trainData = PackedData.pack(train, net, cfg.storageLevel(), trainPlacement, cfg.diskReserve(),
-        cfg.threadsPerTask(sc.sc()));
+    // the spec's schedule length is unknown until the data are counted; the warm-up's steps do not depend on it
+    PackedData trainData = PackedData.packForTraining(train, cfg.trainingSpec(1), cfg.storageLevel(), trainPlacement,
+        cfg.diskReserve(), cfg.threadsPerTask(sc.sc()));
     PackedData valData = null;
     PackedData testData = null;
     try {

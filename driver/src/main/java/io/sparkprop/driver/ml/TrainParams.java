@@ -155,7 +155,9 @@ final class TrainParams {
     io.sparkprop.driver.DataCheck.Placed placed = io.sparkprop.driver.DataCheck.checkPlaced(set, net, "training", placement, budget);
     PackedData packed;
     try {
-      packed = PackedData.pack(placed.set(), net, level, placed.placement(), 64L << 20, PackedData.autoThreadsPerTask(sc.sc()));
+      // the schedule's length is unknown until the rows are counted; the warm-up's steps do not depend on it
+      packed = PackedData.packForTraining(placed.set(), spec(p, net, 1), level, placed.placement(), 64L << 20,
+          PackedData.autoThreadsPerTask(sc.sc()));
     } finally {
       io.sparkprop.driver.DataCheck.release(placed.set());
     }
@@ -175,13 +177,7 @@ final class TrainParams {
     try {
       int batch = ((Integer) p.getOrDefault(batchSize));
       int epochs = ((Integer) p.getOrDefault(maxIter));
-      long steps = (packed.rows() + batch - 1) / batch * epochs;
-      int warm = ((Integer) p.getOrDefault(warmupSteps));
-      LrSchedule s = p.getOrDefault(schedule).equals("cosine") ? LrSchedule.cosine(Math.max(1, steps - warm), 0.0) : LrSchedule.constant();
-      Optimizer o = Optimizer.of(Optimizer.parseKind(p.getOrDefault(optimizer)), ((Double) p.getOrDefault(learningRate)))
-          .withWeightDecay(((Double) p.getOrDefault(weightDecay))).withSchedule(warm > 0 ? s.withWarmup(warm) : s);
-      TrainingSpec spec = new TrainingSpec(net, Init.parse(p.getOrDefault(init)), o, batch, false,
-          ((Long) p.getOrDefault(seed)), ((Integer) p.getOrDefault(blockRows)));
+      TrainingSpec spec = spec(p, net, (packed.rows() + batch - 1) / batch * epochs);
       budget.checkStepFits(spec);
       DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid())
           .reduce(io.sparkprop.driver.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)))
@@ -191,5 +187,15 @@ final class TrainParams {
       packed.unpersist();
       if (validation != null) validation.unpersist();
     }
+  }
+
+  /** The training spec of the params {@code p} for a run of {@code steps} steps in all (the schedule's length). */
+  private TrainingSpec spec(Params p, NetworkSpec net, long steps) {
+    int warm = ((Integer) p.getOrDefault(warmupSteps));
+    LrSchedule s = p.getOrDefault(schedule).equals("cosine") ? LrSchedule.cosine(Math.max(1, steps - warm), 0.0) : LrSchedule.constant();
+    Optimizer o = Optimizer.of(Optimizer.parseKind(p.getOrDefault(optimizer)), ((Double) p.getOrDefault(learningRate)))
+        .withWeightDecay(((Double) p.getOrDefault(weightDecay))).withSchedule(warm > 0 ? s.withWarmup(warm) : s);
+    return new TrainingSpec(net, Init.parse(p.getOrDefault(init)), o, ((Integer) p.getOrDefault(batchSize)), false,
+        ((Long) p.getOrDefault(seed)), ((Integer) p.getOrDefault(blockRows)));
   }
 }
