@@ -16,15 +16,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A fresh JVM runs its first training steps interpreted or in C1 code while the JIT compiles the
- * step's loops, on the same cores as the step (docs/benchmarks.md: the first epoch of the shipped
- * Fashion-MNIST run took 1.5-1.7x a later one, most of it in its first 150 steps). While the data
- * loads, an executor runs the task's own step ({@link FusedSteps#run}: the blocks' gradients on
- * the task's threads, their sum, the finite checks, the optimizer's update) and the evaluation of
- * its blocks on a few rows of synthetic data of the run's network, optimizer and threads, so the
- * JIT has compiled that code when the first real step starts. The warm-up runs at most once per
- * JVM, on the thread that loads the BLAS library, and is small: {@link #STEPS} steps of
- * {@link #ROWS_PER_BLOCK} rows a block (fewer for large networks), about 0.1 s of one core for
- * the shipped network. It stops early when a training task of the JVM starts ({@link #stop}).
+ * step's loops, on the same cores as the step: the first epoch of the shipped Fashion-MNIST run took
+ * 1.5-1.6x a later one, most of it in its first 150 steps. So, while the data loads, each executor
+ * runs the task's own step ({@link FusedSteps#run}: the blocks' gradients on the task's threads,
+ * their sum, the finite checks, the optimizer's update) and the evaluation of its blocks on a few
+ * rows of synthetic data, for the run's network, optimizer and threads; the JIT has compiled that
+ * code when the first real step starts. It runs at most once per JVM, on the daemon thread that
+ * loads the BLAS library ({@link ExecutorState#prepareInBackground}): {@link #STEPS} steps of
+ * {@link #ROWS_PER_BLOCK} rows a block (fewer for large networks or wide inputs), 0.17-0.33 s on
+ * its thread beside the load for the shipped network, and it stops early when a training task of
+ * the JVM starts ({@link #stop}). The shipped run's first epoch then took 0.29-0.32 s against
+ * 0.38-0.41, with the whole job as long as before (docs/benchmarks.md, session 16).
  *
  * <p>Its arrays are its own: nothing a run computes depends on it, and the weights are the same
  * bits with or without it.
@@ -33,7 +35,7 @@ final class EngineWarmup {
   private static final Logger LOG = LoggerFactory.getLogger(EngineWarmup.class);
   /** Steps of the warm-up: enough for the JIT's thresholds of the step's loops (conf/compile-commands.txt scales them). */
   static final int STEPS = 100;
-  /** Rows per block and step: the loops' code does not depend on their trip counts, and fewer rows cost less. */
+  /** Rows per block and step: the JIT's thresholds count calls and loop iterations, and fewer rows cost less. */
   static final int ROWS_PER_BLOCK = 16;
   /** Steps per synthetic epoch; the blocks are evaluated after each. */
   static final int STEPS_PER_EPOCH = 4;

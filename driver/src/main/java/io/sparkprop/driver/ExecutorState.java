@@ -49,24 +49,27 @@ final class ExecutorState {
     }
   }
 
-  private static final java.util.concurrent.atomic.AtomicBoolean PREPARING = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final java.util.concurrent.atomic.AtomicBoolean BLAS_LOADING = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
-   * Prepares this JVM for training on a daemon thread, once per JVM, so that an executor's first
-   * training steps do not pay for it: the packing tasks call this while the data loads. It loads
-   * the BLAS implementation (the native library and its classes: about 60 ms in a fresh JVM), then,
-   * given the run's spec, runs the step's code on synthetic data ({@link EngineWarmup}) so that the
-   * JIT compiles it. A failure is left for the first step to report.
+   * Prepares this JVM for training on a daemon thread, so that an executor's first training steps
+   * do not pay for it: the packing tasks call this while the data loads. It loads the BLAS
+   * implementation (the native library and its classes: about 60 ms in a fresh JVM), once per JVM,
+   * then, given a run's spec, runs the step's code on synthetic data ({@link EngineWarmup}), once
+   * per JVM, so that the JIT compiles it. A failure is left for the first step to report.
    *
    * @param warm the run's training spec, or null for no warm-up (prediction, evaluation)
    * @param threads the blocks each training task computes on its threads
    */
   static void prepareInBackground(TrainingSpec warm, int threads) {
-    if (!PREPARING.compareAndSet(false, true)) return;
+    boolean blas = BLAS_LOADING.compareAndSet(false, true);
+    boolean warmUp = warm != null && WARMING.compareAndSet(false, true);
+    if (!blas && !warmUp) return;
     Thread t = new Thread(() -> {
       try {
-        io.sparkprop.trainer.nn.Blas.get();
-        if (warm != null) EngineWarmup.runUnlessStopped(warm, threads);
+        if (blas) io.sparkprop.trainer.nn.Blas.get();
+        if (warmUp) EngineWarmup.runUnlessStopped(warm, threads);
       } catch (RuntimeException | LinkageError e) {
         // the first step's Blas.get() throws it again, in the task, where Spark reports it
         org.slf4j.LoggerFactory.getLogger(ExecutorState.class).debug("preparing the engine failed", e);
