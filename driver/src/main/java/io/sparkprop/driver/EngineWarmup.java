@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * rows of synthetic data, for the run's network, optimizer and threads; the JIT has compiled that
  * code when the first real step starts. It runs at most once per JVM, on the daemon thread that
  * loads the BLAS library ({@link ExecutorState#prepareInBackground}): {@link #STEPS} steps of
- * {@link #ROWS_PER_BLOCK} rows a block (fewer for large networks or wide inputs), 0.17-0.33 s on
+ * {@link #ROWS_PER_BLOCK} rows a block (fewer for large networks or wide inputs, none above
+ * {@link #MAX_PARAMS} parameters), 0.17-0.33 s on
  * its thread beside the load for the shipped network, and it stops early when a training task of
  * the JVM starts ({@link #stop}). The shipped run's first epoch then took 0.29-0.32 s against
  * 0.38-0.41, with the whole job as long as before (docs/benchmarks.md, session 16).
@@ -43,6 +44,12 @@ final class EngineWarmup {
   private static final long UPDATE_BUDGET = 20_000_000L;
   /** At most this many synthetic feature values (a wide input's rows are fewer). */
   private static final long FEATURE_BUDGET = 1L << 20;
+  /**
+   * No warm-up above this many parameters: such a network's epoch is seconds of sgemm, against
+   * which the JIT's fraction of a second does not count, and the warm-up's own weights, optimizer
+   * state and gradients (16 MB each at this size) would take memory that the load needs.
+   */
+  static final int MAX_PARAMS = 1 << 22;
 
   private static volatile boolean stopped;
 
@@ -68,6 +75,7 @@ final class EngineWarmup {
     int blocks = Math.max(1, threads);
     int rows = rowsPerBlock(net, blocks);
     int steps = steps(net);
+    if (steps == 0) return 0;
     int batch = rows * blocks;
     TrainingSpec warm = new TrainingSpec(net, spec.init(), spec.optimizer(), batch, false, spec.seed(), spec.blockRows());
     List<RowSource> data = syntheticBlocks(net, blocks, STEPS_PER_EPOCH * rows, spec.seed());
@@ -92,8 +100,12 @@ final class EngineWarmup {
     return (int) Math.max(1, Math.min(ROWS_PER_BLOCK, FEATURE_BUDGET / ((long) net.inputSize() * blocks)));
   }
 
-  /** The warm-up's steps: {@link #STEPS}, fewer for networks so large that they would pass the update budget. */
+  /**
+   * The warm-up's steps: {@link #STEPS}, fewer for networks so large that they would pass the update
+   * budget, none above {@link #MAX_PARAMS} parameters.
+   */
   static int steps(NetworkSpec net) {
+    if (net.paramCount() > MAX_PARAMS) return 0;
     return (int) Math.max(STEPS_PER_EPOCH, Math.min(STEPS, UPDATE_BUDGET / Math.max(1, net.paramCount())));
   }
 

@@ -59,9 +59,15 @@ class EngineWarmupTest {
     NetworkSpec small = NetworkSpec.of(new int[] {784, 128, 128, 10}, Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
     assertEquals(EngineWarmup.STEPS, EngineWarmup.steps(small));
     assertEquals(EngineWarmup.ROWS_PER_BLOCK, EngineWarmup.rowsPerBlock(small, 2));
+    NetworkSpec large = NetworkSpec.of(new int[] {784, 2048, 1024, 10}, Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
+    assertEquals(5, EngineWarmup.steps(large), "3.7M parameters: 20M updates in 5 steps");
+    NetworkSpec wideLarge = NetworkSpec.of(new int[] {100_000, 40, 10}, Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
+    assertEquals(EngineWarmup.STEPS_PER_EPOCH, EngineWarmup.steps(wideLarge), "4M parameters: one synthetic epoch");
+    assertEquals(5, EngineWarmup.rowsPerBlock(wideLarge, 2), "2^20 feature values over 2 blocks of 100,000 features");
     NetworkSpec big = NetworkSpec.of(new int[] {100_000, 512, 10}, Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
-    assertEquals(EngineWarmup.STEPS_PER_EPOCH, EngineWarmup.steps(big), "51M parameters: one synthetic epoch");
-    assertEquals(5, EngineWarmup.rowsPerBlock(big, 2), "2^20 feature values over 2 blocks of 100,000 features");
+    assertEquals(0, EngineWarmup.steps(big), "51M parameters: no warm-up");
+    assertEquals(0, EngineWarmup.run(new TrainingSpec(big, Init.of(Init.Kind.HE_NORMAL), Optimizer.adam(0.01), 64, false, 1, 256), 2,
+        () -> false), "nothing allocated or run");
     NetworkSpec wide = NetworkSpec.of(new int[] {3_000_000, 2, 2}, Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
     assertEquals(1, EngineWarmup.rowsPerBlock(wide, 4), "at least one row");
   }
