@@ -71,7 +71,8 @@ final class ExecutorState {
         if (blas) io.sparkprop.trainer.nn.Blas.get();
         if (warmUp) EngineWarmup.runUnlessStopped(warm, threads);
       } catch (RuntimeException | LinkageError e) {
-        // the first step's Blas.get() throws it again, in the task, where Spark reports it
+        // a BLAS failure comes again from the first step's Blas.get(), in the task, where Spark
+        // reports it; the warm-up's would come again from the same step's code
         org.slf4j.LoggerFactory.getLogger(ExecutorState.class).debug("preparing the engine failed", e);
       }
     }, "sparkprop-prepare");

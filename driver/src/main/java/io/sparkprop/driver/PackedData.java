@@ -139,9 +139,9 @@ public final class PackedData {
   private static PackedData packUnchecked(ExampleSet set, NetworkSpec network, StorageLevel level, int threads, TrainingSpec warm) {
     int d = set.features();
     int tw = set.targetWidth();
-    int warmThreads = Math.min(threads, set.blocks().getNumPartitions()); // a task's blocks, as grouped below
+    int t = Math.min(threads, set.blocks().getNumPartitions()); // blocks per task: one per source partition
     JavaRDD<Examples> concat = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
-      ExecutorState.prepareInBackground(warm, warmThreads); // BLAS and the JIT, for the executor's first step
+      ExecutorState.prepareInBackground(warm, t); // BLAS and the JIT, for the executor's first step
       return List.of(concat(it, d, tw)).iterator();
     });
     concat.persist(level);
@@ -163,7 +163,6 @@ public final class PackedData {
       throw new IllegalArgumentException(set.description() + " holds no examples; check the path and the filters");
     }
     final long[] ids = first;
-    int t = Math.min(threads, first.length);
     JavaRDD<Examples> grouped = t == 1 ? concat
         : JavaRDD.fromRDD(concat.rdd().coalesce((first.length + t - 1) / t, false,
             scala.Option.apply(new ContiguousCoalescer(t)), null), ClassTag$.MODULE$.apply(Examples.class));
@@ -226,9 +225,11 @@ public final class PackedData {
     int d = set.features();
     int tw = set.targetWidth();
     String key = "sparkprop-packed-" + java.util.UUID.randomUUID();
-    int warmThreads = set.blocks().context().isLocal() ? Math.min(threads, set.blocks().getNumPartitions()) : 1; // as grouped below
+    // grouped only in local mode, where every file is on the one executor; on a cluster a group's
+    // blocks were written wherever their packing tasks ran, so a task keeps one block
+    int t = set.blocks().context().isLocal() ? Math.min(threads, set.blocks().getNumPartitions()) : 1;
     JavaRDD<PackedFile> handles = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
-      ExecutorState.prepareInBackground(warm, warmThreads); // BLAS and the JIT, for the executor's first step
+      ExecutorState.prepareInBackground(warm, t); // BLAS and the JIT, for the executor's first step
       return List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator();
     });
     handles.persist(StorageLevel.MEMORY_AND_DISK());
@@ -246,9 +247,6 @@ public final class PackedData {
         total += hs.get(p).rows();
       }
       if (total == 0) throw new IllegalArgumentException(set.description() + " holds no examples; check the path and the filters");
-      // grouped only in local mode, where every file is on the one executor; on a cluster a group's
-      // blocks were written wherever their packing tasks ran, so a task keeps one block
-      int t = handles.context().isLocal() ? Math.min(threads, first.length) : 1;
       LocalFilesRDD files = new LocalFilesRDD(handles.rdd(), first, t);
       Runnable release = () -> {
         files.release();
