@@ -101,8 +101,8 @@ public final class DataCheck {
     List<Checked> parts;
     try {
       parts = Rdds.collect(Rdds.map(checked, c -> new Checked(c.blocks == null ? null : List.of(), c.rows, c.bytes, c.problem)));
-    } catch (RuntimeException e) {
-      checked.unpersist(false);
+    } catch (Exception e) { // SparkException included
+      JobFailures.cleanUpAfter(e, () -> checked.unpersist(false));
       throw e;
     }
     List<String> problems = new ArrayList<>();

@@ -63,7 +63,7 @@ public final class DistributedTrainer {
   private Reduce reduce = Reduce.AUTO;
   private Boolean onExecutors; // the resolved choice, at the first step
   private final int reduceRun = java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 30);
-  private String[] lastLocations; // where the last reduced step left its slices
+  private final java.util.Set<String> usedLocations = new java.util.LinkedHashSet<>(); // every executor that stored slices
   private int stepsPerJob; // 0: auto
   private boolean broadcastState; // tests: the cluster's way of sending a chunk's state, in local mode
 
@@ -84,6 +84,12 @@ public final class DistributedTrainer {
       }
     }
   }
+
+  /**
+   * Attempts of a step whose job failed (an executor lost with its slices or its task's retries
+   * used up): each reruns the step from the same broadcast parameters, so the result is the same.
+   */
+  static final int STEP_ATTEMPTS = 4;
 
   /** AUTO reduces on the executors from this many extra gradient bytes per step into the driver. */
   public static final long REDUCE_BYTES = 8L << 20;
@@ -123,6 +129,15 @@ public final class DistributedTrainer {
     return PackedData.pack(set, spec.network(), StorageLevel.MEMORY_AND_DISK());
   }
 
+  /** Whether {@code reduce} adds the gradients of {@code partitions} partitions of {@code params} parameters on the executors. */
+  public static boolean reducesOnExecutors(Reduce reduce, boolean localMaster, int partitions, long params) {
+    return switch (reduce) {
+      case DRIVER -> false;
+      case EXECUTORS -> partitions > 1;
+      case AUTO -> !localMaster && partitions > 1 && 4L * params * (partitions - 1) >= REDUCE_BYTES;
+    };
+  }
+
   /** Sets who adds the gradients (before the first step; default AUTO). */
   public DistributedTrainer reduce(Reduce r) {
     this.reduce = Objects.requireNonNull(r, "reduce");
@@ -134,11 +149,7 @@ public final class DistributedTrainer {
   public boolean reducesOnExecutors() {
     if (onExecutors == null) {
       int p = data.partitions();
-      onExecutors = switch (reduce) {
-        case DRIVER -> false;
-        case EXECUTORS -> p > 1;
-        case AUTO -> !sc.sc().isLocal() && p > 1 && 4L * params.length * (p - 1) >= REDUCE_BYTES;
-      };
+      onExecutors = reducesOnExecutors(reduce, sc.sc().isLocal(), p, params.length);
       LOG.info("{}: gradients of {} partitions x {} parameters are added {}", runName, p, params.length,
           onExecutors ? "on the executors (reduce-scatter; the driver takes in one gradient per step)" : "on the driver");
     }
@@ -194,29 +205,28 @@ public final class DistributedTrainer {
     long t0 = System.nanoTime();
     sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
     sc.setJobDescription(runName + ": epoch " + epoch + " step " + k + " (global step " + t + ")");
-    int slices = reducesOnExecutors() ? data.partitions() : 0;
+    boolean reduced = reducesOnExecutors();
     OrderedSum sum;
     float[] g;
     for (int attempt = 1; ; attempt++) {
-      Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, paramBytes), PARAMS_TAG);
-      sum = new OrderedSum(data.partitions(), slices > 0 ? null : gradSum);
+      // the last attempt adds on the driver: slices an executor could not store or serve cannot fail the step again
+      int slices = reduced && attempt < STEP_ATTEMPTS ? data.partitions() : 0;
       try {
-        sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k, slices, reduceRun, t), stepPartitions, sum,
-            STEP_TAG);
-      } finally {
-        bc.destroy();
-      }
-      if (!sum.stored()) {
-        g = sum.grad();
+        sum = gradientJob(epoch, k, t, slices);
+        if (sum.stored()) {
+          String[] where = sum.locations();
+          for (String l : where) if (l != null) usedLocations.add(l);
+          g = reduceSlices(t, where);
+        } else {
+          g = sum.grad();
+        }
         break;
-      }
-      lastLocations = sum.locations();
-      try {
-        g = reduceSlices(t, lastLocations);
-        break;
-      } catch (RuntimeException e) { // an executor holding slices was lost: compute the step again
-        if (attempt >= 3 || sc.sc().isStopped() || String.valueOf(e.getMessage()).contains("cancelled")) throw e;
-        LOG.warn("{}: step {}: reducing on the executors failed ({}); running the step again", runName, t, e.getMessage());
+      } catch (Exception e) { // Spark's job failures are SparkExceptions, thrown undeclared
+        if (attempt >= STEP_ATTEMPTS || !JobFailures.retryable(e, sc.sc())) throw JobFailures.unchecked(e);
+        // an executor without room for its slices fails the same way again: add on the driver at once
+        if (reduced && String.valueOf(e.getMessage()).contains(ExecutorReduce.NO_ROOM)) attempt = STEP_ATTEMPTS - 1;
+        LOG.warn("{}: step {} failed on attempt {} of {} ({}); running the step again{}", runName, t, attempt, STEP_ATTEMPTS,
+            JobFailures.summary(e), reduced && attempt + 1 == STEP_ATTEMPTS ? ", adding its gradients on the driver" : "");
       }
     }
     if (g == null) { // an empty batch: weight 0, no update
@@ -233,6 +243,19 @@ public final class DistributedTrainer {
     long t2 = System.nanoTime();
     lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
     return new LossSum(sum.loss(), sum.weight(), sum.count());
+  }
+
+  /** The first job of step t: every partition's gradient, summed on the driver or (slices > 0) stored on the executors. */
+  private OrderedSum gradientJob(int epoch, int k, long t, int slices) {
+    Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, paramBytes), PARAMS_TAG);
+    OrderedSum sum = new OrderedSum(data.partitions(), slices > 0 ? null : gradSum);
+    try {
+      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k, slices, reduceRun, t), stepPartitions, sum,
+          STEP_TAG);
+    } finally {
+      bc.destroy();
+    }
+    return sum;
   }
 
   /**
@@ -335,11 +358,14 @@ public final class DistributedTrainer {
     }
   }
 
-  /** Drops gradient slices a reduced run left on the executors; training may go on after it. */
+  /**
+   * Drops gradient slices a reduced run left on the executors (every executor that stored any,
+   * also those whose partitions moved away); training may go on after it.
+   */
   public void close() {
-    if (lastLocations != null) {
-      ExecutorReduce.release(sc.sc(), reduceRun, lastLocations);
-      lastLocations = null;
+    if (!usedLocations.isEmpty()) {
+      ExecutorReduce.release(sc.sc(), reduceRun, usedLocations.toArray(new String[0]));
+      usedLocations.clear();
     }
   }
 
@@ -497,11 +523,15 @@ public final class DistributedTrainer {
    */
   public FitResult fit(FitOptions options, Consumer<EpochReport> listener, StepListener steps, TrainingState start,
       CheckpointHook hook) {
+    FitResult r;
     try {
-      return fitSteps(options, listener, steps, start, hook);
-    } finally {
-      close();
+      r = fitSteps(options, listener, steps, start, hook);
+    } catch (Throwable e) {
+      JobFailures.cleanUpAfter(e, this::close);
+      throw e;
     }
+    close();
+    return r;
   }
 
   private FitResult fitSteps(FitOptions options, Consumer<EpochReport> listener, StepListener steps, TrainingState start,
@@ -611,6 +641,7 @@ public final class DistributedTrainer {
     @Override
     public byte[] apply(TaskContext ctx, Iterator<RowSource> it) {
       EngineWarmup.stop(); // training has started: the cores are its
+      ExecutorFaults.point(ExecutorFaults.GRADIENT, globalStep);
       long t0 = System.nanoTime();
       List<RowSource> blocks = new ArrayList<>(1); // one, or a group: one thread each, added in block order
       while (it.hasNext()) blocks.add(it.next());
@@ -622,6 +653,7 @@ public final class DistributedTrainer {
       if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0);
       if (slices > 0) {
         String where = ExecutorReduce.store(grad, run, globalStep, ctx.partitionId(), slices);
+        ExecutorFaults.point(ExecutorFaults.STORED, globalStep);
         return StepResult.stored(where, s.loss(), s.weight(), s.count(), System.nanoTime() - t0);
       }
       return StepResult.encode(grad, s.loss(), s.weight(), s.count(), System.nanoTime() - t0);
@@ -645,6 +677,7 @@ public final class DistributedTrainer {
     /** The sums ({@link EvalSums#toArray}), then with {@code confusion} the k x k counts (label-major) as doubles. */
     @Override
     public double[] apply(TaskContext ctx, Iterator<RowSource> it) {
+      ExecutorFaults.point(ExecutorFaults.EVALUATE);
       List<RowSource> blocks = new ArrayList<>(1);
       while (it.hasNext()) blocks.add(it.next());
       return evaluateBlocks(spec, ExecutorState.params(params), blocks, confusion);

@@ -49,6 +49,9 @@ final class ExecutorReduce {
   /** Block ids this JVM stores, by run (stream id). */
   private static final Map<Integer, Set<StreamBlockId>> STORED = new ConcurrentHashMap<>();
 
+  /** Part of the message of a task whose executor could not store its slices (the driver then adds that step itself). */
+  static final String NO_ROOM = "could not store gradient slice";
+
   private ExecutorReduce() {}
 
   /** Block id of slice {@code slice} of partition {@code part}'s gradient at step {@code step} of run {@code run}. */
@@ -70,11 +73,11 @@ final class ExecutorReduce {
     BlockManager bm = SparkEnv.get().blockManager();
     Set<StreamBlockId> mine = STORED.computeIfAbsent(run, r -> ConcurrentHashMap.newKeySet());
     long stepBits = step & 0x7FFFFF;
-    int partBits = part & 0xFFFFF;
     for (StreamBlockId old : mine) {
-      // this partition's slices of an earlier step: that step's reduce job has finished (tasks of
-      // other partitions in this JVM drop their own; whoever takes an id out of the set removes it)
-      boolean earlier = (old.uniqueId() >>> 40) != stepBits && ((old.uniqueId() >>> 20) & 0xFFFFF) == partBits;
+      // any partition's slices of an earlier step: that step's reduce job has finished, since a
+      // step's first job starts after the previous step's second; this also drops the slices of
+      // partitions that have moved to another executor (whoever takes an id out of the set removes it)
+      boolean earlier = (old.uniqueId() >>> 40) != stepBits;
       if (earlier && mine.remove(old)) bm.removeBlock(old, false);
     }
     for (int j = 0; j < slices; j++) {
@@ -84,7 +87,14 @@ final class ExecutorReduce {
       b.asFloatBuffer().put(grad, from, to - from);
       StreamBlockId id = blockId(run, step, part, j);
       if (bm.getStatus(id).isDefined()) bm.removeBlock(id, false); // a retried task stores again (the same values)
-      bm.putBytes(id, new ChunkedByteBuffer(b), StorageLevel.MEMORY_ONLY_SER(), false, ClassTag$.MODULE$.apply(byte[].class));
+      if (!bm.putBytes(id, new ChunkedByteBuffer(b), StorageLevel.MEMORY_ONLY_SER(), false, ClassTag$.MODULE$.apply(byte[].class))) {
+        for (int i = 0; i < j; i++) {
+          StreamBlockId done = blockId(run, step, part, i);
+          if (mine.remove(done)) bm.removeBlock(done, false);
+        }
+        throw new IllegalStateException("executor " + bm.blockManagerId().executorId() + " " + NO_ROOM + " " + id + " ("
+            + 4 * (to - from) + " bytes) in its storage memory; the driver adds this step's gradients instead");
+      }
       mine.add(id);
     }
     BlockManagerId me = bm.blockManagerId();
@@ -205,6 +215,7 @@ final class ExecutorReduce {
       int from = sliceStart(n, s, j);
       int len = sliceStart(n, s, j + 1) - from;
       float[] sum = null;
+      ExecutorFaults.point(ExecutorFaults.REDUCE, step);
       FloatBuffer[] slices = fetchAll(run, step, j, locations);
       for (int p = 0; p < s; p++) {
         if (locations[p] == null) continue;

@@ -141,6 +141,7 @@ public final class PackedData {
     int tw = set.targetWidth();
     int t = Math.min(threads, set.blocks().getNumPartitions()); // blocks per task: one per source partition
     JavaRDD<Examples> concat = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
+      if (warm != null) ExecutorFaults.point(ExecutorFaults.PACK);
       ExecutorState.prepareInBackground(warm, t); // BLAS and the JIT, for the executor's first step
       return List.of(concat(it, d, tw)).iterator();
     });
@@ -148,8 +149,8 @@ public final class PackedData {
     List<Integer> counts;
     try {
       counts = Rdds.collect(Rdds.map(concat, Examples::rows));
-    } catch (RuntimeException e) {
-      concat.unpersist(false);
+    } catch (Exception e) { // SparkException included
+      JobFailures.cleanUpAfter(e, () -> concat.unpersist(false));
       throw e;
     }
     long[] first = new long[counts.size()];
@@ -195,8 +196,10 @@ public final class PackedData {
         hash += p._1()[1];
       }
     } catch (Exception e) {
-      packed.unpersist(false);
-      concat.unpersist(false);
+      JobFailures.cleanUpAfter(e, () -> {
+        packed.unpersist(false);
+        concat.unpersist(false);
+      });
       throw SparkFailures.unwrapArgumentError(e);
     }
     concat.unpersist(false);
@@ -229,6 +232,7 @@ public final class PackedData {
     // blocks were written wherever their packing tasks ran, so a task keeps one block
     int t = set.blocks().context().isLocal() ? Math.min(threads, set.blocks().getNumPartitions()) : 1;
     JavaRDD<PackedFile> handles = Rdds.mapPartitions(set.blocks(), true, (p, it) -> {
+      if (warm != null) ExecutorFaults.point(ExecutorFaults.PACK);
       ExecutorState.prepareInBackground(warm, t); // BLAS and the JIT, for the executor's first step
       return List.of(LocalPackedFiles.write(key, p, it, d, tw, reserve)).iterator();
     });
@@ -268,8 +272,8 @@ public final class PackedData {
             return new scala.Tuple2<long[], String>(sums, bad.getMessage());
           }
         }));
-      } catch (RuntimeException e) {
-        files.release();
+      } catch (Exception e) { // SparkException included
+        JobFailures.cleanUpAfter(e, files::release);
         throw e;
       }
       long bytes = 0;
@@ -287,9 +291,9 @@ public final class PackedData {
           String.format("%.1f", bytes / 1e6), bytes / total);
       JavaRDD<Examples> view = Rdds.flatMap(rows, rs -> slices((MappedExamples) rs).iterator());
       return new PackedData(view, files, Placement.DISK, release, total, first, d, tw, bytes, hash, t);
-    } catch (RuntimeException e) {
-      delete.run();
-      throw e;
+    } catch (Exception e) { // SparkException included: the files written so far go
+      JobFailures.cleanUpAfter(e, delete);
+      throw SparkFailures.unwrapArgumentError(e);
     }
   }
 

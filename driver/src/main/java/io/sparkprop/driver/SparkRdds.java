@@ -85,8 +85,8 @@ final class SparkRdds {
       try {
         io.sparkprop.datasets.Rdds.collect(org.apache.spark.api.java.JavaRDD.fromRDD(new CleanupRDD(sc, where, cleanup),
             scala.reflect.ClassTag$.MODULE$.apply(Integer.class)));
-      } catch (RuntimeException e) {
-        org.slf4j.LoggerFactory.getLogger(SparkRdds.class).warn("could not remove every {}: {}", what, e.getMessage());
+      } catch (Exception e) { // SparkException included: a cleanup never fails the run it cleans up after
+        org.slf4j.LoggerFactory.getLogger(SparkRdds.class).warn("could not remove every {}: {}", what, JobFailures.summary(e));
       }
     }
     cleanup.run();

@@ -50,6 +50,25 @@ public record StorageBudget(long storagePerExecutor, long heapPerExecutor, int e
     return new StorageBudget(storage, heap, Math.max(1, conf.getInt("spark.executor.instances", 2)), cores, true);
   }
 
+  /**
+   * This budget with {@code bytes} of each executor's storage memory taken by something else
+   * than cached data: the gradient slices of executor-side reduction, which live in the same
+   * block managers and would otherwise evict training blocks.
+   */
+  public StorageBudget reserving(long bytes) {
+    return new StorageBudget(Math.max(0, storagePerExecutor - bytes), heapPerExecutor, executors, coresPerExecutor, estimated);
+  }
+
+  /**
+   * Storage memory each executor's gradient slices take when {@code partitions} partitions of
+   * {@code params} parameters are reduced on {@code executors} executors: the slices of every
+   * partition it computes (a whole gradient each, cut into slices), serialized float32.
+   */
+  public static long sliceBytesPerExecutor(int partitions, int executors, long params) {
+    long perExecutor = (partitions + Math.max(1, executors) - 1) / Math.max(1, executors);
+    return perExecutor * 4L * params;
+  }
+
   public long total() {
     return storagePerExecutor * executors;
   }

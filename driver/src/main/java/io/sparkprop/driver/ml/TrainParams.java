@@ -167,8 +167,8 @@ final class TrainParams {
           all.filter(org.apache.spark.sql.functions.col(v)), source), net, "validation", placement, budget);
       try {
         validation = PackedData.pack(vp.set(), net, level, vp.placement(), 64L << 20, PackedData.autoThreadsPerTask(sc.sc()));
-      } catch (RuntimeException e) {
-        packed.unpersist();
+      } catch (Exception e) { // SparkException included
+        io.sparkprop.driver.JobFailures.cleanUpAfter(e, packed::unpersist);
         throw e;
       } finally {
         io.sparkprop.driver.DataCheck.release(vp.set());
