@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkprop.driver.DataFingerprint;
 import io.sparkprop.driver.EpochReport;
 import io.sparkprop.driver.TrainingState;
+import io.sparkprop.driver.model.CrashPoints;
 import io.sparkprop.driver.model.HadoopIo;
 import io.sparkprop.driver.model.ModelFiles;
 import io.sparkprop.trainer.nn.EvalSums;
@@ -100,8 +101,20 @@ public final class CheckpointStore {
         byte[] manifest = HadoopIo.manifest(files).getBytes(StandardCharsets.US_ASCII);
         HadoopIo.write(fs, new Path(tmp, HadoopIo.CHECKSUMS), manifest); // last: it makes the checkpoint valid
         bytes = state.length + files.get(META).length + manifest.length;
-        if (fs.exists(target)) fs.delete(target, true); // the same step saved again (after a rollback)
-        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+        CrashPoints.point("checkpoint:before-rename");
+        Path old = null;
+        if (fs.exists(target)) { // the same step saved again (after a rollback): set the old one aside, never delete first
+          old = new Path(base, "." + target.getName() + OLD + UUID.randomUUID());
+          if (!fs.rename(target, old)) throw new IOException("could not rename " + target + " to " + old);
+          CrashPoints.point("checkpoint:old-set-aside");
+        }
+        // rename onto an absent name: on HDFS a directory renamed onto an existing one moves inside it
+        if (!fs.rename(tmp, target)) {
+          if (old != null) fs.rename(old, target);
+          throw new IOException("could not rename " + tmp + " to " + target);
+        }
+        CrashPoints.point("checkpoint:after-rename");
+        if (old != null) fs.delete(old, true);
       } catch (IOException | RuntimeException e) {
         fs.delete(tmp, true);
         throw e;
@@ -110,6 +123,27 @@ public final class CheckpointStore {
       return new Saved(target.toString(), s.step(), bytes, (System.nanoTime() - t0) / 1e9);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Infix of a checkpoint set aside while the same step is written again. */
+  static final String OLD = ".old-";
+
+  /**
+   * Puts back a checkpoint set aside by a replacement that did not finish (the writer died between
+   * setting the old one aside and renaming the new one in), so that step keeps one valid checkpoint.
+   */
+  private static void restoreSetAside(FileSystem fs, Path base) throws IOException {
+    for (FileStatus st : fs.listStatus(base)) {
+      String n = st.getPath().getName();
+      int at = n.indexOf(OLD);
+      if (!n.startsWith("." + PREFIX) || at < 0) continue;
+      Path original = new Path(base, n.substring(1, at));
+      if (fs.exists(original)) {
+        fs.delete(st.getPath(), true); // the replacement completed; only the deletion was missed
+      } else {
+        fs.rename(st.getPath(), original);
+      }
     }
   }
 
@@ -123,6 +157,7 @@ public final class CheckpointStore {
     try {
       FileSystem fs = base.getFileSystem(conf);
       if (!fs.exists(base)) return List.of();
+      restoreSetAside(fs, base);
       List<Path> out = new ArrayList<>();
       for (FileStatus st : fs.listStatus(base)) {
         String n = st.getPath().getName();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkprop.driver.model.CrashPoints;
 import io.sparkprop.driver.model.HadoopIo;
 import io.sparkprop.driver.model.Model;
 import io.sparkprop.driver.model.ModelFiles;
@@ -34,7 +35,7 @@ import org.apache.hadoop.fs.Path;
  *   v0001/ v0002/ ...    immutable versions: model/ (a model directory) and record.json
  *   rejected/r-.../      candidates a gate refused, same layout, never current
  *   events/*.json        one record per publish, promote, rollback and refusal
- *   LOCK                 held by the one job writing (see {@link RegistryLock})
+ *   LOCK.000000000007    the lock's newest generation, held by the one job writing (see {@link RegistryLock})
  * </pre>
  *
  * A version is written under a hidden temporary name and renamed into place; {@code CURRENT}
@@ -53,6 +54,7 @@ public final class Registry {
   private final Path root;
   private final FileSystem fs;
   private final Configuration conf;
+  private RegistryLock held; // the lock this job took through lock(); every mutation checks it first
 
   private Registry(Path root, FileSystem fs, Configuration conf) {
     this.root = root;
@@ -127,7 +129,19 @@ public final class Registry {
 
   /** Takes the registry's lock; see {@link RegistryLock}. */
   public RegistryLock lock(long timeoutMillis) {
-    return RegistryLock.acquire(fs, root, timeoutMillis);
+    held = RegistryLock.acquire(fs, root, timeoutMillis);
+    return held;
+  }
+
+  /**
+   * Fails unless this job holds the lock now: called immediately before every change.
+   *
+   * @throws IllegalStateException when {@link #lock} was never called (a programming error)
+   * @throws RegistryLockLostException when another job took the lock over
+   */
+  private void mustHold(String what) {
+    if (held == null) throw new IllegalStateException("registry " + root + ": " + what + " needs the lock; call lock() first");
+    held.check(what);
   }
 
   /** The published version's name, or null before the first publish. */
@@ -192,10 +206,11 @@ public final class Registry {
    */
   public String addVersion(Model model, OptimizerState optimizer, String optimizerKind, ObjectNode record, boolean publish) {
     String name = nextVersion();
+    mustHold("writing " + name);
     record.put("version", name);
     record.put("createdAt", Instant.now().toString());
     writeEntry(new Path(root, name), model, optimizer, optimizerKind, record);
-    Faults.point("publish:after-version-written");
+    CrashPoints.point("publish:after-version-written");
     if (publish) setCurrent(name, record.path("reason").asText("published"), "publish");
     return name;
   }
@@ -203,6 +218,7 @@ public final class Registry {
   /** Keeps a refused candidate under rejected/ (never current); returns its folder relative to the root. */
   public String addRejected(Model model, ObjectNode record) {
     String name = "rejected/r-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC).format(Instant.now());
+    mustHold("keeping the refused candidate " + name);
     record.put("version", name);
     record.put("createdAt", Instant.now().toString());
     writeEntry(new Path(root, name), model, null, null, record);
@@ -215,10 +231,11 @@ public final class Registry {
     try {
       fs.mkdirs(tmp);
       ModelFiles.save(model, new Path(tmp, MODEL).toString(), conf, optimizer, optimizerKind);
-      Faults.point("publish:after-model-written");
+      CrashPoints.point("publish:after-model-written");
       HadoopIo.write(fs, new Path(tmp, RECORD), JSON.writeValueAsBytes(record));
-      Faults.point("publish:before-version-rename");
+      CrashPoints.point("publish:before-version-rename");
       if (fs.exists(target)) throw new IllegalStateException(target + " already exists; versions are immutable");
+      mustHold("writing " + target.getName());
       if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
     } catch (IOException e) {
       deleteQuietly(tmp);
@@ -240,9 +257,10 @@ public final class Registry {
     Path tmp = new Path(root, "." + CURRENT + ".tmp-" + UUID.randomUUID());
     try {
       HadoopIo.write(fs, tmp, (version + "\n").getBytes(StandardCharsets.UTF_8));
-      Faults.point("publish:before-current-rename");
+      CrashPoints.point("publish:before-current-rename");
+      mustHold("moving " + CURRENT + " from " + before + " to " + version);
       FileContext.getFileContext(root.toUri(), conf).rename(fs.makeQualified(tmp), fs.makeQualified(cur), Options.Rename.OVERWRITE);
-      Faults.point("publish:after-current-rename");
+      CrashPoints.point("publish:after-current-rename");
     } catch (IOException e) {
       deleteQuietly(tmp);
       throw new UncheckedIOException("cannot move " + cur + " to " + version + ": " + e.getMessage(), e);
@@ -304,6 +322,7 @@ public final class Registry {
    * Call with the lock held. Returns the deleted versions.
    */
   public List<String> prune(int keep) {
+    mustHold("pruning");
     List<String> deleted = new ArrayList<>();
     String cur = current();
     String target = cur == null ? null : rollbackTarget(cur);
@@ -312,6 +331,7 @@ public final class Registry {
       for (int i = 0; i < all.size() - keep; i++) {
         String v = all.get(i);
         if (v.equals(cur) || v.equals(target)) continue;
+        mustHold("pruning " + v);
         fs.delete(new Path(root, v), true);
         deleted.add(v);
       }
@@ -320,7 +340,10 @@ public final class Registry {
         List<FileStatus> r = new ArrayList<>(List.of(fs.listStatus(rej)));
         r.removeIf(s -> s.getPath().getName().startsWith("."));
         r.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
-        for (int i = 0; i < r.size() - keep; i++) fs.delete(r.get(i).getPath(), true);
+        for (int i = 0; i < r.size() - keep; i++) {
+          mustHold("pruning " + r.get(i).getPath().getName());
+          fs.delete(r.get(i).getPath(), true);
+        }
       }
       long old = System.currentTimeMillis() - 3_600_000L;
       for (Path dir : new Path[] {root, rej}) {

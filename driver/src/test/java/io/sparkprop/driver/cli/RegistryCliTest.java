@@ -87,7 +87,7 @@ class RegistryCliTest {
     Path reg = dir.resolve("reg");
     Run first = CliTest.run(retrain("1", "--set", "training.epochs=1"));
     assertEquals(0, first.code(), first.out() + first.err());
-    Files.writeString(reg.resolve("LOCK"), "host=other pid=42 id=live\n"); // a live job: fresh heartbeat
+    Files.writeString(reg.resolve("LOCK.000000000099"), "host=other pid=42 id=live\n"); // a live job: fresh heartbeat
     Run second = CliTest.run(retrain("2", "--set", "training.epochs=1"));
     assertEquals(2, second.code(), second.out() + second.err());
     assertTrue(second.err().contains("is locked by another job (host=other pid=42 id=live"), second.err());

@@ -147,21 +147,135 @@ class RegistryTest {
     r.lock(60_000).close(); // free again after release
   }
 
+  /** The newest generation's lock file. */
+  Path newestLock() throws Exception {
+    try (var files = Files.list(dir.resolve("reg"))) {
+      return files.filter(f -> f.getFileName().toString().matches("LOCK\\.\\d{12}")).max(Path::compareTo).orElseThrow();
+    }
+  }
+
   @Test
   void lock_ofADeadJob_isTakenOver_butALiveHeartbeatKeepsIt() throws Exception {
     Registry r = registry();
-    File lockFile = dir.resolve("reg/LOCK").toFile();
-    Files.writeString(lockFile.toPath(), "host=elsewhere pid=1 id=dead\n");
-    assertTrue(lockFile.setLastModified(System.currentTimeMillis() - 120_000));
+    Path dead = dir.resolve("reg/LOCK.000000000004");
+    Files.writeString(dead, "host=elsewhere pid=1 id=dead\n");
+    assertTrue(dead.toFile().setLastModified(System.currentTimeMillis() - 120_000));
     try (RegistryLock taken = r.lock(400)) { // heartbeat 120 s old > 0.4 s: the holder is dead
-      assertEquals(taken.owner(), Files.readString(lockFile.toPath()).trim());
+      assertEquals(5, taken.generation(), "the next generation");
+      assertEquals(taken.owner(), Files.readString(newestLock()).trim());
+      assertFalse(Files.exists(dead), "the superseded generation is deleted");
       Thread.sleep(1_500); // past the timeout, but the holder's heartbeat (every 100 ms) keeps the lock fresh
       RegistryBusyException busy = assertThrows(RegistryBusyException.class, () -> r.lock(400));
       assertTrue(busy.getMessage().contains("heartbeat 0 s ago"), busy.getMessage());
+      taken.check("a test's change"); // still held
     }
-    assertFalse(lockFile.exists(), "released");
+    assertEquals(0, newestLock().toFile().lastModified(), "released: its time set to 0, the generation kept");
+    try (RegistryLock again = r.lock(60_000)) {
+      assertEquals(6, again.generation(), "generations only grow");
+    }
   }
 
+  @Test
+  void mutations_withoutTheLock_orAfterLosingIt_changeNothing() throws Exception {
+    Registry r = registry();
+    assertThrows(IllegalStateException.class, () -> r.addVersion(model(1), null, null, record(null), true));
+    assertTrue(r.versions().isEmpty());
+    RegistryLock first = r.lock(300);
+    Registry other = registry();
+    // the first holder's heartbeat stops (a stalled JVM): its file ages past the timeout and another job takes over
+    first.check("before the stall");
+    java.lang.reflect.Field hb = RegistryLock.class.getDeclaredField("heartbeat");
+    hb.setAccessible(true);
+    ((java.util.concurrent.ScheduledExecutorService) hb.get(first)).shutdownNow();
+    assertTrue(newestLock().toFile().setLastModified(System.currentTimeMillis() - 10_000));
+    try (RegistryLock second = other.lock(300)) {
+      assertEquals(first.generation() + 1, second.generation());
+      RegistryLockLostException lost = assertThrows(RegistryLockLostException.class,
+          () -> r.addVersion(model(1), null, null, record(null), true));
+      assertTrue(lost.getMessage().contains("lost the lock of registry") && lost.getMessage().contains("generation "
+          + second.generation()) && lost.getMessage().contains("not writing v0001"), lost.getMessage());
+      assertTrue(r.versions().isEmpty(), "the superseded holder wrote no version");
+      other.addVersion(model(2), null, null, record(null), true);
+      assertEquals("v0001", other.current());
+      assertThrows(RegistryLockLostException.class, () -> r.prune(2));
+      assertThrows(RegistryLockLostException.class, () -> r.setCurrent("v0001", "test", "promote"));
+    }
+    first.close(); // releases nothing: the lock is not its own
+  }
+
+  /** A child JVM running {@link RegistryContenderMain}. */
+  Process contender(long timeoutMillis, long seed, Path go, Path hold) throws Exception {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp", cp,
+        RegistryContenderMain.class.getName(), dir.resolve("reg").toString(), Long.toString(timeoutMillis), Long.toString(seed),
+        go.toString()));
+    if (hold != null) cmd.add(hold.toString());
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  }
+
+  static String awaitLine(Process p, String prefix) throws Exception {
+    java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+    for (String line; (line = in.readLine()) != null; ) {
+      if (line.startsWith(prefix)) return line;
+    }
+    throw new AssertionError("the contender ended (exit " + p.waitFor() + ") before printing '" + prefix + "'");
+  }
+
+  static void signal(Process p, String sig) throws Exception {
+    assertEquals(0, new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).start().waitFor());
+  }
+
+  @Test
+  void holderStoppedPastTheTimeout_thenContinued_publishesNothing() throws Exception {
+    Registry r = registry();
+    publish(r, 1);
+    Path go = dir.resolve("go");
+    Path hold = dir.resolve("hold");
+    Files.createFile(go);
+    Process holder = contender(1_500, 2, go, hold);
+    assertTrue(awaitLine(holder, "locked").startsWith("locked "));
+    signal(holder, "STOP"); // a long GC pause, a suspended container
+    Thread.sleep(2_500);
+    String successor;
+    try (RegistryLock lock = r.lock(1_500)) { // the holder's heartbeat is 2.5 s old: taken over
+      successor = r.addVersion(model(3), null, null, record(r.current()), true);
+    }
+    assertEquals("v0002", successor);
+    Files.createFile(hold);
+    signal(holder, "CONT");
+    String rest = new String(holder.getInputStream().readAllBytes());
+    assertEquals(2, holder.waitFor(), rest);
+    assertTrue(rest.contains("lost: this job lost the lock of registry") && rest.contains("Nothing more was changed"), rest);
+    assertEquals(List.of("v0001", "v0002"), r.versions(), "the stalled holder published nothing");
+    assertEquals("v0002", r.current());
+    assertArrayEquals(model(3).params(), ModelFiles.load(r.modelDir("v0002"), conf).params(), 0f);
+  }
+
+  @Test
+  void contendersOnOneStaleLock_exactlyOnePublishes() throws Exception {
+    Registry r = registry();
+    publish(r, 1);
+    Path stale = newestLock();
+    Files.writeString(dir.resolve("reg/LOCK.000000000009"), "host=elsewhere pid=1 id=dead\n");
+    assertTrue(dir.resolve("reg/LOCK.000000000009").toFile().setLastModified(System.currentTimeMillis() - 120_000));
+    assertTrue(Files.exists(stale));
+    Path go = dir.resolve("go");
+    List<Process> all = new ArrayList<>();
+    for (int i = 0; i < 4; i++) all.add(contender(60_000, 10 + i, go, null));
+    for (Process p : all) awaitLine(p, "ready");
+    Files.createFile(go);
+    int published = 0;
+    StringBuilder outs = new StringBuilder();
+    for (Process p : all) {
+      String out = new String(p.getInputStream().readAllBytes());
+      int code = p.waitFor();
+      outs.append("exit ").append(code).append(": ").append(out).append('\n');
+      if (code == 0) published++;
+      else assertEquals(3, code, out);
+    }
+    assertEquals(1, published, outs.toString());
+    assertEquals(List.of("v0001", "v0002"), r.versions(), outs.toString());
+  }
 
   @ParameterizedTest(name = "JVM killed at {0}")
   @ValueSource(strings = {"publish:after-model-written", "publish:before-version-rename", "publish:after-version-written",
@@ -182,8 +296,8 @@ class RegistryTest {
     assertArrayEquals(model(moved ? 2 : 1).params(), ModelFiles.load(r.modelDir(cur), conf).params(), 0f);
     for (String v : r.versions()) r.verify(v); // every visible version is complete
     // the dead job's lock is still there; a new job takes it over once it is stale and publishes
-    File lock = dir.resolve("reg/LOCK").toFile();
-    assertTrue(lock.exists(), "the killed job left its lock");
+    File lock = newestLock().toFile();
+    assertTrue(lock.lastModified() > 0, "the killed job left its lock held");
     assertTrue(lock.setLastModified(System.currentTimeMillis() - 120_000));
     String next = publish(r, 3);
     assertEquals(next, r.current());
