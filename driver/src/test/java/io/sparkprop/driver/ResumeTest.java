@@ -94,6 +94,7 @@ class ResumeTest {
       }
     };
     assertThrows(Interrupted.class, () -> first.fit(new FitOptions(8, val, 1, 2), null, null, start, stopping));
+    inner.close(); // the run's end: the write in flight completes
 
     CheckpointStore.Loaded c = store.newest(w -> { throw new AssertionError(w); });
     DistributedTrainer second = new DistributedTrainer(sc, SPEC, train, "second", c.state().params(), c.state().optimizer());

@@ -2,6 +2,10 @@ package io.sparkprop.driver.checkpoint;
 
 import io.sparkprop.driver.CheckpointHook;
 import io.sparkprop.driver.TrainingState;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The training loop's checkpoint policy: save at the end of every epoch (or every
@@ -9,8 +13,15 @@ import io.sparkprop.driver.TrainingState;
  * {@code everySeconds} have passed since the last save, so a long epoch loses at most that much
  * work. Keeps the last saved state in memory (also without a store), which is what a divergence
  * rollback returns to.
+ *
+ * <p>Writes run off the training path: {@link #save} takes the loop's immutable snapshot and hands
+ * it to one background writer, so the next steps run while it is written (a write to HDFS or an
+ * object store costs far more than a step). At most one write is in flight: a save that comes due
+ * while the previous one is still being written waits for it first, and {@link #finish} waits for
+ * the last. A write that fails is reported on stderr and the previous checkpoint stays the newest
+ * valid one (a checkpoint becomes visible only once complete).
  */
-public final class Checkpointer implements CheckpointHook {
+public final class Checkpointer implements CheckpointHook, AutoCloseable {
   private final CheckpointStore store;
   private final RunIdentity identity;
   private final long everySteps;
@@ -22,6 +33,10 @@ public final class Checkpointer implements CheckpointHook {
   private double writeSeconds;
   private long writeBytes;
   private int writes;
+  private int failures;
+  private double waitSeconds;
+  private ExecutorService writer; // started by the first save to a store
+  private Future<CheckpointStore.Saved> pending;
 
   /**
    * @param store where to write (null: keep snapshots in memory only)
@@ -58,11 +73,54 @@ public final class Checkpointer implements CheckpointHook {
     savedStep = state.step();
     lastSavedAt = System.nanoTime();
     if (store == null) return;
-    CheckpointStore.Saved s = store.write(state, identity);
-    lastPath = s.path();
-    writes++;
-    writeSeconds += s.seconds();
-    writeBytes = s.bytes();
+    awaitPending();
+    if (writer == null) {
+      writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sparkprop-checkpoint-writer");
+        t.setDaemon(true); // a killed run leaves at most a hidden temporary, which the next write prunes
+        return t;
+      });
+    }
+    pending = writer.submit(() -> store.write(state, identity));
+  }
+
+  /** Waits for the write in flight, if any, and records how it went. */
+  private void awaitPending() {
+    if (pending == null) return;
+    long t0 = System.nanoTime();
+    try {
+      CheckpointStore.Saved s = pending.get();
+      lastPath = s.path();
+      writes++;
+      writeSeconds += s.seconds();
+      writeBytes = s.bytes();
+    } catch (ExecutionException e) {
+      failures++;
+      System.err.println("sparkprop: warning: " + e.getCause().getMessage() + "; "
+          + (lastPath != null ? lastPath + " stays the newest checkpoint" : "no checkpoint of this run is complete yet"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a checkpoint write", e);
+    } finally {
+      pending = null;
+      waitSeconds += (System.nanoTime() - t0) / 1e9;
+    }
+  }
+
+  /** Waits for the last write to finish (the run's final checkpoint included); the writer may be used again. */
+  public void finish() {
+    awaitPending();
+  }
+
+  /** Finishes the write in flight and stops the writer thread. */
+  @Override
+  public void close() {
+    try {
+      finish();
+    } finally {
+      if (writer != null) writer.shutdown();
+      writer = null;
+    }
   }
 
   /** The last state saved (or the initial one): where a divergence rollback restarts. */
@@ -70,13 +128,18 @@ public final class Checkpointer implements CheckpointHook {
     return lastGood;
   }
 
-  /** The path of the last checkpoint written or resumed from, or null. */
+  /** The path of the last checkpoint completely written (or resumed from), or null; a write in flight is not counted. */
   public String lastPath() {
     return lastPath;
   }
 
-  /** Checkpoints written by this policy, their total write time and the size of the last. */
+  /**
+   * Checkpoints completely written by this policy, their total write time (in the background),
+   * the time training waited for writes, the writes that failed and the size of the last.
+   */
   public int writes() { return writes; }
   public double writeSeconds() { return writeSeconds; }
+  public double waitSeconds() { return waitSeconds; }
+  public int failures() { return failures; }
   public long lastBytes() { return writeBytes; }
 }

@@ -49,9 +49,9 @@ final class RetrainCommand implements Callable<Integer> {
         && !cfg.string("data.format").equals("generated")) {
       throw new ConfigError("retrain compares candidate and incumbent on a holdout: set data.validation or data.validation-fraction (e.g. 0.1)");
     }
-    if (!cfg.string("output.model").isEmpty()) {
-      throw new ConfigError("output.model = " + cfg.string("output.model") + " is not used by retrain: the registry " + registry
-          + " receives the model; remove output.model");
+    if (!cfg.string("output.model").isEmpty()) { // the same config file serves train and retrain
+      System.err.println("sparkprop: warning: output.model = " + cfg.string("output.model") + " is ignored by retrain: the registry "
+          + registry + " receives the model");
     }
     try (Session spark = Session.open(common.master, cfg.string("run.name"), common.logLevel())) {
       return run(spark, cfg, registry, common.out());

@@ -90,11 +90,15 @@ final class TrainingJob {
     out.println("effective config: " + cfg.renderCompact());
 
     List<ExampleSet> checked = new java.util.ArrayList<>(); // cached by the check, released once packed
+    Result r;
     try {
-      return load(spark, cfg, out, fresh, initFrom, start, partitions, checked);
-    } finally {
-      checked.forEach(DataCheck::release);
+      r = load(spark, cfg, out, fresh, initFrom, start, partitions, checked);
+    } catch (Throwable e) {
+      io.sparkprop.driver.JobFailures.cleanUpAfter(e, () -> checked.forEach(DataCheck::release));
+      throw e;
     }
+    checked.forEach(DataCheck::release);
+    return r;
   }
 
   private static Result load(Session spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom, Model start,
@@ -111,6 +115,9 @@ final class TrainingJob {
     }
     Placement placement = cfg.placement();
     StorageBudget budget = StorageBudget.of(sc.sc());
+    if (DistributedTrainer.reducesOnExecutors(cfg.gradientReduce(), sc.sc().isLocal(), partitions, net.paramCount())) {
+      budget = budget.reserving(StorageBudget.sliceBytesPerExecutor(partitions, budget.executors(), net.paramCount()));
+    }
     DataCheck.Placed trainPlaced = DataCheck.checkPlaced(DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions,
         false, labels), net, "training", placement, budget);
     ExampleSet train = trainPlaced.set();
@@ -167,12 +174,15 @@ final class TrainingJob {
       out.printf("data: %d training examples (%.1f MB %s)%s%s%n", trainData.rows(), trainData.bytes() / 1e6,
           trainData.placement() == Placement.DISK ? "in files on the executors' local disks" : "cached",
           valData == null ? "" : ", " + valData.rows() + " validation", testData == null ? "" : ", " + testData.rows() + " test");
-      Result r = fit(sc, cfg, out, fresh, initFrom, start, labels, scaling, trainData, valData, testData, partitions);
-      return r;
-    } catch (RuntimeException e) {
-      trainData.unpersist();
-      if (valData != null) valData.unpersist();
-      if (testData != null) testData.unpersist();
+      return fit(sc, cfg, out, fresh, initFrom, start, labels, scaling, trainData, valData, testData, partitions);
+    } catch (Throwable e) { // SparkException included: the cached blocks and files must go with the failed run
+      PackedData v = valData;
+      PackedData t = testData;
+      io.sparkprop.driver.JobFailures.cleanUpAfter(e, () -> {
+        trainData.unpersist();
+        if (v != null) v.unpersist();
+        if (t != null) t.unpersist();
+      });
       throw e;
     }
   }
@@ -272,6 +282,7 @@ final class TrainingJob {
           result = trainer.fit(options, output::epoch, output::step, state, checkpointer);
           break;
         } catch (DivergenceException e) {
+          checkpointer.finish(); // the message names the last checkpoint that is complete
           TrainingState good = checkpointer.lastGood();
           String where = checkpointer.lastPath() != null ? "the last good checkpoint is " + checkpointer.lastPath()
               + " (global step " + good.step() + ")"
@@ -288,14 +299,21 @@ final class TrainingJob {
           checkpointer.save(state); // so that a resume continues with the lowered rate
         }
       }
-    } finally {
-      output.close();
+    } catch (Throwable e) { // the last snapshot is still worth writing: a rerun resumes from it
+      io.sparkprop.driver.JobFailures.cleanUpAfter(e, () -> {
+        output.close();
+        checkpointer.close();
+      });
+      throw e;
     }
+    output.close();
+    checkpointer.close();
     double trainSeconds = (System.nanoTime() - t0) / 1e9;
     if (store != null) {
-      out.printf("checkpoints: %d written to %s (%.1f MB each, %.2f s in all, %.1f%% of %.1f s of training)%n",
-          checkpointer.writes(), ckptDir, checkpointer.lastBytes() / 1e6, checkpointer.writeSeconds(),
-          100 * checkpointer.writeSeconds() / trainSeconds, trainSeconds);
+      out.printf("checkpoints: %d written to %s (%.1f MB each, %.2f s of writing off the training path; training waited %.2f s,"
+          + " %.1f%% of %.1f s)%s%n", checkpointer.writes(), ckptDir, checkpointer.lastBytes() / 1e6, checkpointer.writeSeconds(),
+          checkpointer.waitSeconds(), 100 * checkpointer.waitSeconds() / trainSeconds, trainSeconds,
+          checkpointer.failures() > 0 ? "; " + checkpointer.failures() + " write(s) failed" : "");
     }
 
     float[] params = result.params();
