@@ -98,8 +98,10 @@ class ResumeTest {
 
     CheckpointStore.Loaded c = store.newest(w -> { throw new AssertionError(w); });
     DistributedTrainer second = new DistributedTrainer(sc, SPEC, train, "second", c.state().params(), c.state().optimizer());
-    FitResult resumed = second.fit(new FitOptions(8, val, 1, 2), null, null, c.state(),
-        new Checkpointer(store, identity(), 4, 0, c.state(), c.path()));
+    FitResult resumed;
+    try (Checkpointer again = new Checkpointer(store, identity(), 4, 0, c.state(), c.path())) {
+      resumed = second.fit(new FitOptions(8, val, 1, 2), null, null, c.state(), again);
+    } // closed before the temporary directory is removed: no write may still be in flight
     assertArrayEquals(whole.params(), resumed.params(), 0f, "parameters after resuming");
     assertEquals(whole.bestEpoch(), resumed.bestEpoch());
     assertEquals(whole.stoppedEarly(), resumed.stoppedEarly());
