@@ -5,6 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.SparkEnv;
 
@@ -13,13 +17,14 @@ import org.apache.spark.SparkEnv;
  * so that a kill lands in a known phase of a run instead of wherever a timer happens to fall.
  *
  * <p>Armed by the executor environment variable {@value #ENV} =
- * {@code PHASE:AT:MARKER} (set with {@code spark.executorEnv.}{@value #ENV}): the first executor
- * that reaches {@code PHASE} with a counter of at least {@code AT} (the global step for the
- * step's phases, the JVM's count of passes through the point otherwise) creates the file
- * {@code MARKER} (atomically: exactly one executor of a run dies, replacements see the file),
- * writes what it hit into it, and sends itself SIGKILL: no shutdown hooks, no finally blocks,
- * its block manager's contents gone, as when a machine dies. Unset, every point is one field
- * read. Never armed in the driver's JVM (local mode).
+ * {@code PHASE:AT:MARKER[,PHASE:AT:MARKER...]} (set with
+ * {@code spark.executorEnv.}{@value #ENV}): for each entry, the first executor that reaches
+ * {@code PHASE} with a counter of at least {@code AT} (the global step for the step's phases, the
+ * JVM's count of passes through the point otherwise) creates the file {@code MARKER}
+ * (atomically: exactly one executor dies per entry, replacements see the file), writes what it
+ * hit into it, and sends itself SIGKILL: no shutdown hooks, no finally blocks, its block
+ * manager's contents gone, as when a machine dies. Several entries put several kills into one
+ * run. Unset, every point is one field read. Never armed in the driver's JVM (local mode).
  */
 public final class ExecutorFaults {
   static final String ENV = "SPARKPROP_TEST_EXECUTOR_KILL";
@@ -34,41 +39,52 @@ public final class ExecutorFaults {
   /** Evaluating a validation or test partition. */
   public static final String EVALUATE = "evaluate";
 
-  private static final String[] ARMED = parse(System.getenv(ENV));
-  private static final AtomicLong PASSES = new AtomicLong();
+  private record Kill(String phase, long at, Path marker) {}
+
+  private static final List<Kill> ARMED = parse(System.getenv(ENV));
+  private static final Map<String, AtomicLong> PASSES = new ConcurrentHashMap<>();
 
   private ExecutorFaults() {}
 
-  private static String[] parse(String spec) {
+  static List<Kill> parse(String spec) {
     if (spec == null || spec.isBlank()) return null;
-    String[] f = spec.split(":", 3);
-    if (f.length != 3) throw new IllegalArgumentException(ENV + " = '" + spec + "' is not PHASE:AT:MARKER");
-    Long.parseLong(f[1]);
-    return f;
+    List<Kill> out = new ArrayList<>();
+    for (String entry : spec.split(",")) {
+      String[] f = entry.trim().split(":", 3);
+      if (f.length != 3) throw new IllegalArgumentException(ENV + " entry '" + entry + "' is not PHASE:AT:MARKER");
+      out.add(new Kill(f[0], Long.parseLong(f[1]), Path.of(f[2])));
+    }
+    return List.copyOf(out);
   }
 
   /** A point whose counter is the JVM's own count of passes through it. */
   static void point(String phase) {
-    if (ARMED != null && ARMED[0].equals(phase)) point(phase, PASSES.incrementAndGet());
+    if (ARMED != null) point(phase, PASSES.computeIfAbsent(phase, p -> new AtomicLong()).incrementAndGet());
   }
 
   /** A point at counter {@code at} (a step's global index). */
   static void point(String phase, long at) {
-    if (ARMED == null || !ARMED[0].equals(phase) || at < Long.parseLong(ARMED[1])) return;
+    if (ARMED == null) return;
+    for (Kill k : ARMED) {
+      if (k.phase.equals(phase) && at >= k.at && !Files.exists(k.marker)) kill(k, at);
+    }
+  }
+
+  private static void kill(Kill k, long at) {
     SparkEnv env = SparkEnv.get();
     if (env == null || "driver".equals(env.executorId())) return;
     try {
-      Path marker = Files.createFile(Path.of(ARMED[2]));
+      Path marker = Files.createFile(k.marker);
       long pid = ProcessHandle.current().pid();
-      Files.writeString(marker, "phase=" + phase + " at=" + at + " executor=" + env.executorId() + " pid=" + pid + "\n",
+      Files.writeString(marker, "phase=" + k.phase + " at=" + at + " executor=" + env.executorId() + " pid=" + pid + "\n",
           StandardCharsets.UTF_8);
-      System.err.println("sparkprop fault test: SIGKILL executor " + env.executorId() + " (pid " + pid + ") in phase " + phase
+      System.err.println("sparkprop fault test: SIGKILL executor " + env.executorId() + " (pid " + pid + ") in phase " + k.phase
           + " at " + at);
       new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
       Thread.sleep(10_000); // the signal ends the JVM before this does
       Runtime.getRuntime().halt(137);
     } catch (FileAlreadyExistsException fired) {
-      // another executor of this run was killed already
+      // another executor was killed for this entry already
     } catch (IOException | InterruptedException e) {
       Runtime.getRuntime().halt(137);
     }

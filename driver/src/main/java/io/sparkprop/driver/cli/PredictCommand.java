@@ -69,7 +69,7 @@ final class PredictCommand implements Callable<Integer> {
         fields.add(DataTypes.createStructField((net.head() == Head.LINEAR_SQUARED_ERROR ? "y" : "p") + j, DataTypes.FloatType, false));
       }
       Dataset<Row> df = spark.spark().createDataFrame(rows, new StructType(fields.toArray(new StructField[0])));
-      if (fmt.equals("csv")) df.write().option("header", "true").csv(output);
+      if (fmt.equals("csv")) df.write().option("header", "true").option("escape", "\"").csv(output); // RFC 4180: a quote inside a quoted field is doubled
       else df.write().parquet(output);
       bc.destroy();
       job.data.unpersist();

@@ -17,6 +17,8 @@ public final class Session implements AutoCloseable {
   static final String LOCAL_BROADCAST_PIECE = "256k";
   /** The id of the last application this JVM started, for failure messages after the session stopped. */
   static volatile String lastApplicationId;
+  /** The HDFS client's first wait before asking again whether a closed file is complete (400 ms by default). */
+  static final String HDFS_CLOSE_RETRY = "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
 
   private final SparkContext sc;
   private SparkSession spark; // made by the first spark()
@@ -130,6 +132,10 @@ public final class Session implements AutoCloseable {
     ours.put("spark.ui.showConsoleProgress", "false");
     ours.put("spark.task.maxDirectResultSize", "128m");
     if (tasksInThisJvm(master)) ours.put("spark.broadcast.blockSize", LOCAL_BROADCAST_PIECE);
+    // closing an HDFS file, the client asks the namenode to complete it and, when the datanode's
+    // report of the last block has not arrived yet (usual right after the write), sleeps 400 ms
+    // before asking again: most of a small checkpoint's or registry version's write time
+    ours.put("spark.hadoop." + HDFS_CLOSE_RETRY, "20");
     ours.forEach((k, v) -> {
       if (!user.contains(k)) set.accept(k, v);
     });

@@ -48,9 +48,15 @@ public final class Sparkprop implements Runnable {
         err.flush();
         return BAD_INPUT;
       }
-      err.println("sparkprop: failed: " + e);
-      e.printStackTrace(err);
-      err.println("sparkprop: failed: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
+      if (e instanceof RunLostException) { // Spark has logged its errors above; the cause's trace adds nothing for an operator
+        err.println("sparkprop: failed: " + e.getMessage());
+      } else if (io.sparkprop.driver.JobFailures.isJobFailure(e)) {
+        err.println("sparkprop: failed: Spark could not finish a job: " + io.sparkprop.driver.JobFailures.summary(e));
+      } else {
+        err.println("sparkprop: failed: " + e);
+        e.printStackTrace(err);
+        err.println("sparkprop: failed: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
+      }
       err.println("sparkprop: this is not a problem with the input (exit code 1). Spark's diagnostics are above; the full driver log"
           + " is this output, and the executors' logs are in the Spark UI (or `yarn logs -applicationId " + applicationId()
           + "`, the workers' work/ folders on a standalone cluster).");

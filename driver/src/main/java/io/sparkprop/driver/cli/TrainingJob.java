@@ -304,28 +304,42 @@ final class TrainingJob {
         output.close();
         checkpointer.close();
       });
+      if (e instanceof Exception x && !(e instanceof IllegalArgumentException) && io.sparkprop.driver.JobFailures.isJobFailure(e)) {
+        String resume = checkpointer.lastPath() != null
+            ? "rerunning the same command resumes from the last checkpoint, " + checkpointer.lastPath() + " (global step "
+                + checkpointer.lastGood().step() + ")"
+            : store != null ? "no checkpoint was complete yet, so rerunning the same command starts over"
+            : "no checkpoints are written (set output.checkpoints so that a rerun resumes)";
+        throw new RunLostException("Spark could not finish training: " + io.sparkprop.driver.JobFailures.summary(e) + "; " + resume, x);
+      }
       throw e;
     }
     output.close();
-    checkpointer.close();
     double trainSeconds = (System.nanoTime() - t0) / 1e9;
-    if (store != null) {
-      out.printf("checkpoints: %d written to %s (%.1f MB each, %.2f s of writing off the training path; training waited %.2f s,"
-          + " %.1f%% of %.1f s)%s%n", checkpointer.writes(), ckptDir, checkpointer.lastBytes() / 1e6, checkpointer.writeSeconds(),
-          checkpointer.waitSeconds(), 100 * checkpointer.waitSeconds() / trainSeconds, trainSeconds,
-          checkpointer.failures() > 0 ? "; " + checkpointer.failures() + " write(s) failed" : "");
-    }
+    double trainingWait = checkpointer.waitSeconds(); // the final checkpoint is written while the model is evaluated
 
     float[] params = result.params();
     Map<String, Double> metrics = new LinkedHashMap<>();
     if (!result.history().isEmpty()) metrics.put("train_loss", result.history().get(result.history().size() - 1).trainLoss());
-    // the report's confusion matrix (test data, else validation) comes from that set's evaluation pass
-    DistributedTrainer.Evaluation valEval = valData == null ? null
-        : DistributedTrainer.evaluate(sc, spec, params, valData, runName, testData == null);
+    DistributedTrainer.Evaluation valEval;
+    DistributedTrainer.Evaluation testEval;
+    try {
+      // the report's confusion matrix (test data, else validation) comes from that set's evaluation pass
+      valEval = valData == null ? null : DistributedTrainer.evaluate(sc, spec, params, valData, runName, testData == null);
+      testEval = testData == null ? null : DistributedTrainer.evaluate(sc, spec, params, testData, runName, true);
+    } catch (Throwable e) {
+      io.sparkprop.driver.JobFailures.cleanUpAfter(e, checkpointer::close);
+      throw e;
+    }
+    checkpointer.close();
+    if (store != null) {
+      out.printf("checkpoints: %d written to %s (%.1f MB each, %.2f s of writing off the training path; training waited %.2f s,"
+          + " %.1f%% of %.1f s)%s%n", checkpointer.writes(), ckptDir, checkpointer.lastBytes() / 1e6, checkpointer.writeSeconds(),
+          trainingWait, 100 * trainingWait / trainSeconds, trainSeconds,
+          checkpointer.failures() > 0 ? "; " + checkpointer.failures() + " write(s) failed" : "");
+    }
     EvalSums valSums = valEval == null ? null : valEval.sums();
     if (valSums != null) put(metrics, "validation", valSums, net);
-    DistributedTrainer.Evaluation testEval = testData == null ? null
-        : DistributedTrainer.evaluate(sc, spec, params, testData, runName, true);
     EvalSums testSums = testEval == null ? null : testEval.sums();
     if (testSums != null) {
       put(metrics, "test", testSums, net);

@@ -77,9 +77,13 @@ public final class JobConfig {
   private static String readHadoop(String path) {
     try {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-      org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(new org.apache.hadoop.conf.Configuration());
-      if (!fs.isFile(p)) throw new ConfigError("config file " + path + " does not exist or is not a file");
-      return new String(io.sparkprop.driver.model.HadoopIo.readSmall(fs, p, 16L << 20), java.nio.charset.StandardCharsets.UTF_8);
+      // a private instance, closed here: Hadoop caches file systems by scheme and host, and one
+      // cached now, before Spark starts, would serve the whole run without Spark's spark.hadoop.* settings
+      try (org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.newInstance(p.toUri(),
+          new org.apache.hadoop.conf.Configuration())) {
+        if (!fs.isFile(p)) throw new ConfigError("config file " + path + " does not exist or is not a file");
+        return new String(io.sparkprop.driver.model.HadoopIo.readSmall(fs, p, 16L << 20), java.nio.charset.StandardCharsets.UTF_8);
+      }
     } catch (java.io.IOException e) {
       throw new ConfigError("cannot read config file " + path + ": " + e.getMessage());
     }

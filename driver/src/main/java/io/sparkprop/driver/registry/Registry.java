@@ -17,6 +17,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
@@ -65,15 +67,26 @@ public final class Registry {
   /** Opens the registry at {@code dir}, creating an empty one when the folder is absent or empty. */
   public static Registry openOrCreate(String dir, Configuration conf) {
     Path root = new Path(dir);
+    requireAtomicStore(root);
     try {
       FileSystem fs = root.getFileSystem(conf);
       fs.setWriteChecksum(false);
       Path marker = new Path(root, MARKER);
-      if (!fs.exists(marker)) {
-        if (fs.exists(root) && fs.listStatus(root).length > 0) {
-          throw new IllegalArgumentException(dir + " is not empty and is not a Sparkprop registry (it has no " + MARKER
-              + "); choose an empty or new folder for --registry");
+      boolean exists = fs.exists(marker);
+      if (!exists && fs.exists(root)) {
+        // another job may be creating this registry right now: its marker's temporary (or the
+        // marker itself, once renamed) is all it has written
+        for (FileStatus st : fs.listStatus(root)) {
+          String name = st.getPath().getName();
+          if (name.equals(MARKER)) {
+            exists = true;
+          } else if (!name.startsWith("." + MARKER + ".tmp-")) {
+            throw new IllegalArgumentException(dir + " is not empty and is not a Sparkprop registry (it has no " + MARKER
+                + "); choose an empty or new folder for --registry");
+          }
         }
+      }
+      if (!exists) {
         fs.mkdirs(root);
         ObjectNode m = JSON.createObjectNode();
         m.put("format", FORMAT);
@@ -86,6 +99,23 @@ public final class Registry {
       return new Registry(root, fs, conf);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open registry " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Object stores whose Hadoop connectors have neither an atomic create-if-absent nor an atomic
+   * rename: on them two jobs could both take the lock, and a crash mid-rename could leave
+   * {@code CURRENT} naming a partial version.
+   */
+  static final Set<String> OBJECT_STORES = Set.of("s3a", "s3", "s3n", "gs", "oss", "cosn", "wasb", "wasbs");
+
+  static void requireAtomicStore(Path root) {
+    String scheme = root.toUri().getScheme();
+    if (scheme != null && OBJECT_STORES.contains(scheme.toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("registry " + root + " is on " + scheme + "://, an object store without an atomic"
+          + " create-if-absent and rename, so two jobs could both publish and a crash could leave CURRENT naming a partial"
+          + " version; keep the registry on HDFS, a local or NFS folder, or ABFS with a hierarchical namespace (data and"
+          + " checkpoints may stay on " + scheme + "://)");
     }
   }
 
@@ -129,6 +159,7 @@ public final class Registry {
 
   /** Takes the registry's lock; see {@link RegistryLock}. */
   public RegistryLock lock(long timeoutMillis) {
+    requireAtomicStore(root);
     held = RegistryLock.acquire(fs, root, timeoutMillis);
     return held;
   }

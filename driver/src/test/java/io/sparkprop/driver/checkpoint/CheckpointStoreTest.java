@@ -23,6 +23,8 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Checkpoints round-trip exactly, are pruned, and damaged ones are detected and skipped. */
 class CheckpointStoreTest {
@@ -93,6 +95,32 @@ class CheckpointStoreTest {
     TrainingState noBest = state(30, false);
     s.write(noBest, identity());
     assertSame(noBest, s.newest(w -> { throw new AssertionError(w); }).state());
+  }
+
+  /**
+   * A checkpoint replaced at the same step by a JVM that dies at each point of the replacement:
+   * the step keeps exactly one valid checkpoint, the old one until the new one is renamed in.
+   */
+  @ParameterizedTest(name = "JVM halted at {0}")
+  @ValueSource(strings = {"checkpoint:before-rename", "checkpoint:old-set-aside", "checkpoint:after-rename"})
+  void replacementKilledAtAnyPoint_leavesOneValidCheckpointOfTheStep(String point) throws Exception {
+    CheckpointStore s = store(3);
+    TrainingState old = state(20, true);
+    s.write(old, identity());
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Dsparkprop.test.halt-at=" + point,
+        "-cp", cp, CheckpointCrashMain.class.getName(), s.dir()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    assertEquals(137, p.waitFor(), "halted at " + point + ": " + output);
+    CheckpointStore.Loaded l = s.newest(w -> { throw new AssertionError(w); });
+    assertTrue(l.path().endsWith("ckpt-000000000020"), l.path());
+    assertSame(point.equals("checkpoint:after-rename") ? state(20, false) : old, l.state());
+    s.write(state(30, true), identity());
+    try (var left = Files.list(dir.resolve("ckpt"))) { // the dead writer's hidden temporaries age out (after an hour)
+      assertEquals(List.of("ckpt-000000000020", "ckpt-000000000030"),
+          left.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
+    }
+    assertSame(state(30, true), s.newest(w -> { throw new AssertionError(w); }).state());
   }
 
   @Test

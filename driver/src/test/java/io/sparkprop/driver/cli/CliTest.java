@@ -275,13 +275,13 @@ class CliTest {
 
   @Test
   void stringClassLabels_endToEnd_namesInModelPredictionsAndPerClassMetrics() throws Exception {
-    String[] names = {"setosa", "versicolor", "virginica"};
+    String[] names = {"setosa", "Iris \"versicolor\"", "virginica, var."}; // a quote and a delimiter inside names
     java.util.SplittableRandom r = new java.util.SplittableRandom(5);
     StringBuilder train = new StringBuilder("x,y,\"species, as named\"\r\n"); // a quoted header with the delimiter, CRLF
     for (int i = 0; i < 600; i++) {
       int c = r.nextInt(3);
       train.append(c * 2 + r.nextGaussian() * 0.4).append(',').append((c % 2) * 2 + r.nextGaussian() * 0.4)
-          .append(",\"").append(names[c]).append("\"\r\n");
+          .append(",\"").append(names[c].replace("\"", "\"\"")).append("\"\r\n");
     }
     Path csv = dir.resolve("species.csv");
     Files.writeString(csv, train);
@@ -291,13 +291,13 @@ class CliTest {
         "--set", "training.epochs=15", "--set", "optimizer.learning-rate=0.02", "--set", "output.dir=" + dir.resolve("sp"),
         "--set", "output.model=" + model);
     assertEquals(0, t.code(), t.out() + t.err());
-    assertTrue(t.out().contains("classes: [setosa, versicolor, virginica]"), t.out());
-    assertTrue(Files.readString(Path.of(model, "model.json")).contains("\"labels\" : [ \"setosa\", \"versicolor\", \"virginica\" ]"));
+    assertTrue(t.out().contains("classes: [Iris \"versicolor\", setosa, virginica, var.]"), t.out());
+    assertTrue(Files.readString(Path.of(model, "model.json")).contains("\"labels\" : [ \"Iris \\\"versicolor\\\"\", \"setosa\", \"virginica, var.\" ]"));
 
     Run e = run("evaluate", "--model", model, "--data", csv.toString(), "--master", "local[2]");
     assertEquals(0, e.code(), e.out() + e.err());
-    assertTrue(e.out().matches("(?s).*versicolor\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d+.*"), e.out());
-    assertTrue(e.out().contains("confusion matrix") && e.out().contains("virginica"), e.out());
+    assertTrue(e.out().matches("(?s).*versicolor\"\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d+.*"), e.out());
+    assertTrue(e.out().contains("confusion matrix") && e.out().contains("virginica, var."), e.out());
 
     String pred = dir.resolve("species-pred.csv").toString();
     Run p = run("predict", "--model", model, "--data", csv.toString(), "--output", pred, "--master", "local[2]");
@@ -311,7 +311,9 @@ class CliTest {
         }
       }).filter(l -> !l.startsWith("id")).toList();
       assertEquals(600, rows.size());
-      assertTrue(rows.stream().allMatch(l -> l.split(",")[1].matches("setosa|versicolor|virginica")), rows.get(0));
+      // RFC 4180: fields with a quote or a comma are quoted, a quote inside one doubled
+      assertTrue(rows.stream().allMatch(l -> l.matches("\\d+,(setosa|\"Iris \"\"versicolor\"\"\"|\"virginica, var\\.\"),.*")),
+          String.join("\n", rows.subList(0, 5)));
     }
 
     Path unknown = dir.resolve("unknown.csv");

@@ -15,7 +15,7 @@ class SessionTest {
     Map<String, String> set = new LinkedHashMap<>();
     Session.defaults(new SparkConf(false), "spark://master:7077", set::put);
     assertEquals(Map.of("spark.executorEnv.OPENBLAS_NUM_THREADS", "1", "spark.ui.showConsoleProgress", "false",
-        "spark.task.maxDirectResultSize", "128m"), set);
+        "spark.task.maxDirectResultSize", "128m", "spark.hadoop." + Session.HDFS_CLOSE_RETRY, "20"), set);
   }
 
   @Test
@@ -48,7 +48,8 @@ class SessionTest {
 
   @Test
   void defaults_neverOverrideTheUsersSetting() {
-    SparkConf user = new SparkConf(false).set("spark.task.maxDirectResultSize", "1m").set("spark.executorEnv.OPENBLAS_NUM_THREADS", "4");
+    SparkConf user = new SparkConf(false).set("spark.task.maxDirectResultSize", "1m").set("spark.executorEnv.OPENBLAS_NUM_THREADS", "4")
+        .set("spark.hadoop." + Session.HDFS_CLOSE_RETRY, "400");
     Map<String, String> set = new LinkedHashMap<>();
     Session.defaults(user, "local[2]", set::put);
     assertEquals(Map.of("spark.ui.showConsoleProgress", "false", "spark.broadcast.blockSize", "256k"), set);

@@ -47,11 +47,8 @@ class StandaloneClusterIT {
     started = System.nanoTime();
     work = Files.createTempDirectory("sparkprop-it");
     state = work.resolve("cluster");
-    try (Stream<Path> jars = Files.list(REPO.resolve("driver/target"))) {
-      clusterJar = jars.map(Path::toString).filter(p -> p.endsWith("-cluster.jar")).findFirst()
-          .orElseThrow(() -> new IllegalStateException("no cluster jar in driver/target: run mvn package first"));
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(StandaloneClusterIT::stopQuietly));
+    clusterJar = findClusterJar();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(state)));
     long t0 = System.nanoTime();
     String url = run("cluster-start", 180, "bin/cluster", "start", "--workers", "3", "--cores", "1", "--memory", "1g").trim();
     assertTrue(url.matches("(?s).*spark://127\\.0\\.0\\.1:\\d+"), url);
@@ -65,10 +62,20 @@ class StandaloneClusterIT {
     System.out.printf("cluster suite: %.1f s%n", (System.nanoTime() - started) / 1e9);
   }
 
-  static void stopQuietly() {
+  static String findClusterJar() throws IOException {
+    try (Stream<Path> jars = Files.list(REPO.resolve("driver/target"))) {
+      return jars.map(Path::toString).filter(p -> p.endsWith("-cluster.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no cluster jar in driver/target: run mvn package first"));
+    }
+  }
+
+  /** Stops the cluster whose state is in {@code state}, if it still runs (a shutdown hook's last resort). */
+  static void stopQuietly(Path state) {
     try {
-      new ProcessBuilder(REPO.resolve("bin/cluster").toString(), "stop").directory(REPO.toFile())
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+      ProcessBuilder b = new ProcessBuilder(REPO.resolve("bin/cluster").toString(), "stop").directory(REPO.toFile())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      b.environment().put("SPARKPROP_CLUSTER_DIR", state.toString());
+      b.start().waitFor(60, TimeUnit.SECONDS);
     } catch (IOException | InterruptedException e) {
       // the JVM is exiting; nothing else to do
     }

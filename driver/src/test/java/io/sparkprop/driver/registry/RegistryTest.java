@@ -62,6 +62,28 @@ class RegistryTest {
   }
 
   @Test
+  void aRegistryBeingCreatedByAnotherJob_opens_anUnrelatedFolderIsRefused() throws Exception {
+    Path reg = Files.createDirectories(dir.resolve("racing"));
+    Files.writeString(reg.resolve(".registry.json.tmp-" + java.util.UUID.randomUUID()), "{}"); // the other job's marker, not yet renamed
+    Registry r = Registry.openOrCreate(reg.toString(), conf);
+    assertTrue(Registry.isRegistry(r.root(), conf));
+    assertEquals("v0001", publish(r, 1));
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Files.writeString(other.resolve("notes.txt"), "mine");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Registry.openOrCreate(other.toString(), conf));
+    assertTrue(e.getMessage().contains("is not empty and is not a Sparkprop registry"), e.getMessage());
+  }
+
+  @Test
+  void objectStore_refusedAsARegistry_namingWhereToKeepIt() {
+    for (String dir : List.of("s3a://bucket/models/fashion", "gs://bucket/models", "WASBS://c@acct.blob.core.windows.net/m")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Registry.openOrCreate(dir, conf));
+      assertTrue(e.getMessage().startsWith("registry " + dir + " is on ") && e.getMessage().contains("keep the registry on HDFS"),
+          e.getMessage());
+    }
+  }
+
+  @Test
   void publish_movesCurrentToACompleteVersion_andResolveFindsIt() {
     Registry r = registry();
     assertNull(r.current());
