@@ -398,7 +398,7 @@ public final class DistributedTrainer {
    * 59,141 floats. Only a sum that is not finite (a non-finite entry, or finite entries of 1.8e19
    * and more, whose squares overflow) pays for the loop that names the first bad index: 17-23 us
    * per 59,141 floats, as JDK 17's C2 vectorizes neither a loop with an early exit nor the OR over
-   * {@code Float.floatToRawIntBits} that ran on every step before (docs/benchmarks.md, session 15).
+   * {@code Float.floatToRawIntBits} that ran on every step before (docs/benchmarks.md).
    * A step checks the gradient sum and the parameters.
    */
   static int firstNonFinite(float[] a, int from, int to) {

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_PARAMS} parameters), 0.17-0.33 s on
  * its thread beside the load for the shipped network, and it stops early when a training task of
  * the JVM starts ({@link #stop}). The shipped run's first epoch then took 0.29-0.32 s against
- * 0.38-0.41, with the whole job as long as before (docs/benchmarks.md, session 16).
+ * 0.38-0.41, with the whole job as long as before (docs/benchmarks.md).
  *
  * <p>Its arrays are its own: nothing a run computes depends on it, and the weights are the same
  * bits with or without it.

@@ -77,8 +77,8 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
    * its job was cancelled), and leaves its end state here for the driver. What it saves against
    * the broadcast and the result's bytes (the parameters and optimizer state, 1.4 MB for the
    * shipped Fashion-MNIST network under Adam): encoding and broadcasting the state, the task's
-   * decoding, and the serialization, copies and decoding of the result (docs/benchmarks.md,
-   * session 14). Open until the driver closes it after the job, so a retried task
+   * decoding, and the serialization, copies and decoding of the result (docs/benchmarks.md).
+   * Open until the driver closes it after the job, so a retried task
    * ({@code local[N,F]}) starts from the same state.
    */
   static final class Handoff implements AutoCloseable {

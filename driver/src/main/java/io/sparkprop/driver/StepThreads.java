@@ -31,7 +31,7 @@ final class StepThreads {
    * thread that only spins while it waits holds a core that the compiler thread, or the very
    * thread it waits for, could run on. A yield costs about a microsecond when nothing else is
    * waiting for the core: the first epoch 0.51 s against 0.56 (medians of 5 interleaved fresh runs),
-   * later steps unchanged (docs/benchmarks.md, session 13).
+   * later steps unchanged (docs/benchmarks.md).
    */
   static final long YIELD_NANOS = 10_000;
 

@@ -313,7 +313,7 @@ public final class BenchmarkSuite {
    * {@link #localCluster} in a JVM of its own, started as this one (bin/bench's flags): its driver
    * must be a cluster driver's, without the compiler directives this JVM's local session added for
    * the CLI's local runs (they keep Spark's scheduler in C1 code, which is right when the driver
-   * also trains and costs a cluster's driver about 5 ms a step: docs/benchmarks.md, session 10).
+   * also trains and costs a cluster's driver about 5 ms a step: docs/benchmarks.md).
    */
   static String localClusterChild(boolean quick) throws IOException, InterruptedException {
     List<String> cmd = RealPathBenchmark.javaCommand();
@@ -393,7 +393,7 @@ public final class BenchmarkSuite {
     // The peers first, while this JVM is idle: run right after the Sparkprop rows (220 MB of
     // blocks just unpersisted, the JIT still compiling), PyTorch, whose two-thread OpenBLAS sgemm
     // stalls whenever one of its threads loses its core, took 4.9 s to 0.88 against 3.0-3.6 s in
-    // interleaved standalone runs of the same hour (docs/benchmarks.md, session 7).
+    // interleaved standalone runs of the same hour (docs/benchmarks.md).
     List<Curve> peers = peers(cfg, quick ? 4 : cfg.integer("training.epochs", 1, 1000));
     ExampleSet trainSet = FashionMnist.train(sc, FashionMnist.DEFAULT_DIR, 2);
     ExampleSet testSet = FashionMnist.test(sc, FashionMnist.DEFAULT_DIR, 2);
@@ -533,7 +533,7 @@ public final class BenchmarkSuite {
    * minutes at a time, often while the other runs at full speed, which makes that round's ratio
    * the spell's; a spell that starts or ends inside a round slows it less. At full speed a
    * system's pace varied up to 1.10x between the rounds of a run (Sparkprop's later epochs
-   * 0.31-0.34 s, PyTorch's 0.50-0.55 s; docs/benchmarks.md, session 14).
+   * 0.31-0.34 s, PyTorch's 0.50-0.55 s; docs/benchmarks.md).
    */
   static final double SLOW_SPELL = 1.15;
 

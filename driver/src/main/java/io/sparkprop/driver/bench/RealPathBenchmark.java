@@ -121,7 +121,7 @@ public final class RealPathBenchmark {
         .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n").append(summary)
         .append("\nTargets: epochs 2+ at most the empty job + 3 ms; epoch 1 at most 1.5x a later epoch.\n\n");
     md.append("Then the default, `training.steps-per-job = 0`: in local mode one task holds the whole batch, so one job runs the ")
-        .append("epoch's steps (README, \"Several steps per job\"); step ms = the job's wall time shared among its steps plus each ")
+        .append("epoch's steps (docs/design.md, \"Several steps per job\"); step ms = the job's wall time shared among its steps plus each ")
         .append("step's own compute and update. The same runs' `weights` are bitwise those of one job per step.\n\n")
         .append("| source | epoch 1 s | epochs 2+ s (median) | epoch 1 / later | epochs 2+ step - task ms | whole job s | ")
         .append("one job per step: epochs 2+ s | speed-up, epochs 2+ |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");

@@ -126,6 +126,27 @@ public final class CheckpointStore {
     }
   }
 
+  /**
+   * The newest valid checkpoint that can continue the run {@code identity}, or null when there is
+   * none. A checkpoint of another run (different run-defining settings or training data) is
+   * refused with an {@link IllegalArgumentException} naming each difference and then {@code fix};
+   * one written with another partition count is used with a warning (the result then equals an
+   * uninterrupted run only up to float32 summation order).
+   */
+  public Loaded resumable(RunIdentity identity, java.util.function.Consumer<String> warn, String fix) {
+    Loaded c = newest(warn);
+    if (c == null) return null;
+    String why = identity.refusal(c.identity());
+    if (why != null) {
+      throw new IllegalArgumentException("checkpoint " + c.path() + " belongs to another run and cannot be resumed: " + why + ". " + fix);
+    }
+    if (c.identity().partitions() != identity.partitions()) {
+      warn.accept("checkpoint " + c.path() + " was written with " + c.identity().partitions() + " training partitions, this run has "
+          + identity.partitions() + "; the result will equal an uninterrupted run only up to float32 summation order");
+    }
+    return c;
+  }
+
   /** Infix of a checkpoint set aside while the same step is written again. */
   static final String OLD = ".old-";
 

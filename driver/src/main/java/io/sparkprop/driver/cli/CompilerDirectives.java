@@ -30,8 +30,7 @@ import org.apache.logging.log4j.Logger;
  * first epoch, and held the engine's loops in C1 code while they ran. The framework code runs
  * briefly (a few jobs per epoch), so C1 code costs it nothing measurable, while the engine, the
  * readers' data path (Sparkprop's parsers, the JDK methods they call, Hadoop's line reader,
- * Parquet's decoders and Spark SQL's column vectors) keeps C2. Measured (docs/benchmarks.md,
- * session 10; serialization alone, session 8, was the first step of this): a fresh Fashion-MNIST
+ * Parquet's decoders and Spark SQL's column vectors) keeps C2. Measured (docs/benchmarks.md): a fresh Fashion-MNIST
  * run 7.75 -> 7.29 s from launch to exit (medians of 9 interleaved rounds; the first line 0.18 s
  * sooner), one job per step no slower; CSV and Parquet loads were 0.3-1 s slower while the JDK or
  * the data path's libraries ran in C1 code, hence the list.
@@ -42,7 +41,7 @@ import org.apache.logging.log4j.Logger;
  * a caller that inlines them makes C2 compile the loop body again. The wrappers that run those
  * loops on the step's threads reached C2's invocation thresholds only in a fresh run's last
  * epoch, and their compiles, with the loops inlined, took 54 ms of a core there (28 + 26 ms);
- * without the loops inlined, one compile of 1.6 ms (docs/benchmarks.md, session 14).
+ * without the loops inlined, one compile of 1.6 ms (docs/benchmarks.md).
  *
  * <p>The directives go in through the JVM's diagnostic command MBean ({@code jcmd
  * Compiler.directives_add}), not the {@code -XX:CompilerDirectivesFile} flag, which needs

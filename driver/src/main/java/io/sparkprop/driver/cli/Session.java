@@ -116,7 +116,7 @@ public final class Session implements AutoCloseable {
    * allocation may start a collection: in a fresh run of the shipped Fashion-MNIST config the
    * pieces were 146 MB of allocation (65 MB of it during training), and young collections "G1
    * Humongous Allocation" came during training; with 256 KB pieces, 14.7 MB (8.6 MB during
-   * training; docs/benchmarks.md, session 14). In local mode the
+   * training; docs/benchmarks.md). In local mode the
    * executors read a broadcast from the driver's own memory, so the piece size costs nothing; on a
    * cluster it sets how many pieces every executor fetches each step, so it stays Spark's there.
    */

@@ -229,18 +229,9 @@ final class TrainingJob {
       int n = store.clear();
       if (n > 0) out.println("--fresh: deleted " + n + " checkpoint(s) in " + ckptDir);
     } else if (store != null) {
-      CheckpointStore.Loaded c = store.newest(w -> System.err.println("sparkprop: warning: " + w));
+      CheckpointStore.Loaded c = store.resumable(identity, w -> System.err.println("sparkprop: warning: " + w),
+          "Run with --fresh to start over (it deletes the checkpoints in " + ckptDir + "), or set output.checkpoints to a new folder");
       if (c != null) {
-        String why = identity.refusal(c.identity());
-        if (why != null) {
-          throw new ConfigError("checkpoint " + c.path() + " belongs to another run and cannot be resumed: " + why
-              + ". Run with --fresh to start over (it deletes the checkpoints in " + ckptDir + "), or set output.checkpoints to a new folder");
-        }
-        if (c.identity().partitions() != identity.partitions()) {
-          System.err.println("sparkprop: warning: checkpoint " + c.path() + " was written with " + c.identity().partitions()
-              + " training partitions, this run has " + identity.partitions() + "; the result will equal an uninterrupted run"
-              + " only up to float32 summation order");
-        }
         state = c.state();
         resumedFrom = c.path();
         out.printf("resuming from %s at epoch %d, step %d (global step %d)%s%n", c.path(), state.step() / spe + 1,

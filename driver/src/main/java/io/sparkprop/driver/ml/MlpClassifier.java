@@ -68,6 +68,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public Param<String> dataPlacement() { return tp.dataPlacement; }
   public Param<String> gradientReduce() { return tp.gradientReduce; }
   public IntParam stepsPerJob() { return tp.stepsPerJob; }
+  public Param<String> checkpointDir() { return tp.checkpointDir; }
+  public IntParam checkpointInterval() { return tp.checkpointInterval; }
 
   public MlpClassifier setLayers(int[] v) { return (MlpClassifier) set(tp.layers, v); }
   public MlpClassifier setActivation(String v) { return (MlpClassifier) set(tp.activation, v); }
@@ -89,6 +91,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
   public MlpClassifier setDataPlacement(String v) { return (MlpClassifier) set(tp.dataPlacement, v); }
   public MlpClassifier setGradientReduce(String v) { return (MlpClassifier) set(tp.gradientReduce, v); }
   public MlpClassifier setStepsPerJob(int v) { return (MlpClassifier) set(tp.stepsPerJob, v); }
+  public MlpClassifier setCheckpointDir(String v) { return (MlpClassifier) set(tp.checkpointDir, v); }
+  public MlpClassifier setCheckpointInterval(int v) { return (MlpClassifier) set(tp.checkpointInterval, v); }
   /** MLlib's name for the learning rate. */
   public MlpClassifier setStepSize(double v) { return setLearningRate(v); }
 
@@ -97,8 +101,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     int k = getNumClasses(dataset, 1 << 20);
     Row first = dataset.select(getFeaturesCol()).first();
     int d = ((Vector) first.get(0)).size();
-    io.sparkprop.driver.FitResult fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.SOFTMAX_CROSS_ENTROPY, Targets.classes(k), d);
-    float[] params = fit.params();
+    TrainParams.Fitted fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.SOFTMAX_CROSS_ENTROPY, Targets.classes(k), d);
+    float[] params = fit.result().params();
     MlpClassificationModel model = new MlpClassificationModel(uid, tp.network(this, Head.SOFTMAX_CROSS_ENTROPY, d, k), params);
     model.summary = new TrainingSummary(fit, true);
     return model;

@@ -67,6 +67,8 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public Param<String> dataPlacement() { return tp.dataPlacement; }
   public Param<String> gradientReduce() { return tp.gradientReduce; }
   public IntParam stepsPerJob() { return tp.stepsPerJob; }
+  public Param<String> checkpointDir() { return tp.checkpointDir; }
+  public IntParam checkpointInterval() { return tp.checkpointInterval; }
 
   public MlpRegressor setLayers(int[] v) { return (MlpRegressor) set(tp.layers, v); }
   public MlpRegressor setActivation(String v) { return (MlpRegressor) set(tp.activation, v); }
@@ -88,6 +90,8 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public MlpRegressor setDataPlacement(String v) { return (MlpRegressor) set(tp.dataPlacement, v); }
   public MlpRegressor setGradientReduce(String v) { return (MlpRegressor) set(tp.gradientReduce, v); }
   public MlpRegressor setStepsPerJob(int v) { return (MlpRegressor) set(tp.stepsPerJob, v); }
+  public MlpRegressor setCheckpointDir(String v) { return (MlpRegressor) set(tp.checkpointDir, v); }
+  public MlpRegressor setCheckpointInterval(int v) { return (MlpRegressor) set(tp.checkpointInterval, v); }
   /** MLlib's name for the learning rate. */
   public MlpRegressor setStepSize(double v) { return setLearningRate(v); }
 
@@ -95,8 +99,8 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
   public MlpRegressionModel train(Dataset<?> dataset) {
     Row first = dataset.select(getFeaturesCol()).first();
     int d = ((Vector) first.get(0)).size();
-    io.sparkprop.driver.FitResult fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.LINEAR_SQUARED_ERROR, Targets.regression(1), d);
-    float[] params = fit.params();
+    TrainParams.Fitted fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.LINEAR_SQUARED_ERROR, Targets.regression(1), d);
+    float[] params = fit.result().params();
     MlpRegressionModel model = new MlpRegressionModel(uid, tp.network(this, Head.LINEAR_SQUARED_ERROR, d, 1), params);
     model.summary = new TrainingSummary(fit, false);
     return model;

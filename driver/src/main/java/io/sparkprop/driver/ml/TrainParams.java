@@ -6,6 +6,10 @@ import io.sparkprop.datasets.Targets;
 import io.sparkprop.driver.DistributedTrainer;
 import io.sparkprop.driver.FitOptions;
 import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.TrainingState;
+import io.sparkprop.driver.checkpoint.CheckpointStore;
+import io.sparkprop.driver.checkpoint.Checkpointer;
+import io.sparkprop.driver.checkpoint.RunIdentity;
 import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.nn.Activation;
 import io.sparkprop.trainer.nn.Head;
@@ -14,6 +18,7 @@ import io.sparkprop.trainer.nn.NetworkSpec;
 import io.sparkprop.trainer.optim.LrSchedule;
 import io.sparkprop.trainer.optim.Optimizer;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -30,6 +35,7 @@ import org.apache.spark.storage.StorageLevel;
  * validators, defaults, and the conversion of their values into a {@link TrainingSpec}.
  */
 final class TrainParams {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainParams.class);
   final IntArrayParam layers;
   final Param<String> activation;
   final Param<String> init;
@@ -50,6 +56,12 @@ final class TrainParams {
   final Param<String> dataPlacement;
   final Param<String> gradientReduce;
   final IntParam stepsPerJob;
+  final Param<String> checkpointDir;
+  final IntParam checkpointInterval;
+
+  /** Params that may change between an interrupted fit and the fit that resumes it (as the CLI's resumable keys). */
+  static final java.util.Set<String> RESUMABLE = java.util.Set.of("maxIter", "numPartitions", "storageLevel", "dataPlacement",
+      "gradientReduce", "stepsPerJob", "checkpointDir", "checkpointInterval");
 
   TrainParams(Params owner) {
     String uid = owner.uid();
@@ -85,6 +97,11 @@ final class TrainParams {
         (String s) -> valid(() -> io.sparkprop.driver.DistributedTrainer.Reduce.parse(s)));
     stepsPerJob = new IntParam(uid, "stepsPerJob", "when one task computes the whole batch (local mode), steps run by one Spark job: "
         + "0 up to an epoch, 1 one job per step, K up to K (the same weights either way)", ParamValidators.gtEq(0));
+    checkpointDir = new Param<>(uid, "checkpointDir", "folder (any Hadoop path) for checkpoints of the fit; a fit with the same "
+        + "Params and data resumes from the newest one there, byte-identical to an uninterrupted fit (empty: no checkpoints)",
+        (String s) -> s != null);
+    checkpointInterval = new IntParam(uid, "checkpointInterval", "with checkpointDir: checkpoint every this many steps (>= 1), or "
+        + "-1 at the end of every epoch", (Object i) -> (Integer) i == -1 || (Integer) i >= 1);
   }
 
   private static boolean valid(Runnable parse) {
@@ -116,6 +133,8 @@ final class TrainParams {
     p.setDefault(dataPlacement, "auto");
     p.setDefault(gradientReduce, "auto");
     p.setDefault(stepsPerJob, 0);
+    p.setDefault(checkpointDir, "");
+    p.setDefault(checkpointInterval, -1);
   }
 
   NetworkSpec network(Params p, Head head, int features, int outputs) {
@@ -134,8 +153,11 @@ final class TrainParams {
     return NetworkSpec.of(sizes, Activation.parse(p.getOrDefault(activation)), head);
   }
 
+  /** A fit's result, and the checkpoint it resumed from (null and -1 when it started fresh). */
+  record Fitted(io.sparkprop.driver.FitResult result, String resumedFrom, long resumedStep) {}
+
   /** Trains on the (features, label) columns; returns the final parameters and the history. */
-  io.sparkprop.driver.FitResult fit(Params p, Dataset<?> data, String featuresCol, String labelCol, Head head, Targets targets, int features) {
+  Fitted fit(Params p, Dataset<?> data, String featuresCol, String labelCol, Head head, Targets targets, int features) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
     NetworkSpec net = network(p, head, features, head == Head.LINEAR_SQUARED_ERROR ? 1 : targets.width());
     String w = p.getOrDefault(weightCol);
@@ -179,14 +201,49 @@ final class TrainParams {
       int epochs = ((Integer) p.getOrDefault(maxIter));
       TrainingSpec spec = spec(p, net, (packed.rows() + batch - 1) / batch * epochs);
       budget.checkStepFits(spec);
-      DistributedTrainer t = new DistributedTrainer(sc, spec, packed, p.uid())
-          .reduce(io.sparkprop.driver.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)))
-          .stepsPerJob((Integer) p.getOrDefault(stepsPerJob));
-      return t.fit(new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))), null);
+      FitOptions options = new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience)));
+      String dir = p.getOrDefault(checkpointDir);
+      if (dir.isEmpty()) return new Fitted(trainer(sc, spec, packed, p, null).fit(options, null), null, -1);
+      CheckpointStore store = new CheckpointStore(dir, sc.hadoopConfiguration(), 3);
+      RunIdentity identity = new RunIdentity(runDefining(p, head), packed.fingerprint(), packed.blockCount(), net.paramCount(),
+          net.paramCount() * spec.optimizer().slotsPerParam());
+      CheckpointStore.Loaded c = store.resumable(identity, LOG::warn, "Set checkpointDir to a new folder, or empty " + dir + " to start over");
+      DistributedTrainer t = trainer(sc, spec, packed, p, c == null ? null : c.state());
+      TrainingState start = c != null ? c.state() : TrainingState.start(t.params(), t.state());
+      if (c != null) LOG.info("{}: resuming from {} (global step {})", p.uid(), c.path(), start.step());
+      int every = (Integer) p.getOrDefault(checkpointInterval);
+      try (Checkpointer checkpointer = new Checkpointer(store, identity, every > 0 ? every : 0, 0, start, c == null ? null : c.path())) {
+        return new Fitted(t.fit(options, null, null, start, checkpointer), c == null ? null : c.path(), c == null ? -1 : start.step());
+      }
     } finally {
       packed.unpersist();
       if (validation != null) validation.unpersist();
     }
+  }
+
+  private DistributedTrainer trainer(JavaSparkContext sc, TrainingSpec spec, PackedData packed, Params p, TrainingState from) {
+    DistributedTrainer t = from == null ? new DistributedTrainer(sc, spec, packed, p.uid())
+        : new DistributedTrainer(sc, spec, packed, p.uid(), from.params(), from.optimizer());
+    return t.reduce(io.sparkprop.driver.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)))
+        .stepsPerJob((Integer) p.getOrDefault(stepsPerJob));
+  }
+
+  /** What a checkpoint must match: every training Param that defines the arithmetic, by name, and the output head. */
+  private java.util.SortedMap<String, String> runDefining(Params p, Head head) {
+    java.util.TreeMap<String, String> out = new java.util.TreeMap<>();
+    out.put("head", head.configName());
+    for (org.apache.spark.ml.param.Param<?> param : all()) {
+      if (RESUMABLE.contains(param.name()) || !p.isDefined(param)) continue;
+      Object v = p.getOrDefault(param);
+      out.put(param.name(), v instanceof int[] a ? Arrays.toString(a) : String.valueOf(v));
+    }
+    return out;
+  }
+
+  private List<org.apache.spark.ml.param.Param<?>> all() {
+    return List.of(layers, activation, init, optimizer, learningRate, weightDecay, schedule, warmupSteps, batchSize, maxIter, seed,
+        blockRows, numPartitions, weightCol, validationIndicatorCol, patience, storageLevel, dataPlacement, gradientReduce,
+        stepsPerJob, checkpointDir, checkpointInterval);
   }
 
   /** The training spec of the params {@code p} for a run of {@code steps} steps in all (the schedule's length). */

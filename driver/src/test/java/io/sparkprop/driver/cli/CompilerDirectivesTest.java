@@ -65,7 +65,7 @@ class CompilerDirectivesTest {
    * The long elementwise loops (here the optimizer's update) have compiled code of their own, so a
    * caller compiled later does not inline them, where C2 would compile the whole loop body again:
    * in a fresh Fashion-MNIST run, the wrappers that run the update on the step's threads were
-   * 54 ms of C2 compiles in the last epoch (docs/benchmarks.md, session 14).
+   * 54 ms of C2 compiles in the last epoch (docs/benchmarks.md).
    */
   @Test
   void theUpdateLoopIsNotInlined_withTheDirectives() throws Exception {

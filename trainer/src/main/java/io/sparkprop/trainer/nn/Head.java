@@ -72,7 +72,7 @@ public enum Head {
   public double lossAndDelta(float[] z, int rows, int k, float[] targets, int targetWidth,
       float[] weights, float[] delta) {
     // one small method per row and head: each is compiled on its own, once, after a few steps; a
-    // loop over a whole block was compiled on stack first, then again whole (docs/benchmarks.md, session 12)
+    // loop over a whole block was compiled on stack first, then again whole (docs/benchmarks.md)
     double total = 0;
     for (int r = 0; r < rows; r++) {
       float w = weights == null ? 1f : weights[r];

@@ -1,0 +1,2 @@
+/** Architecture rules: which packages and modules may import which, checked by ArchUnit. */
+package io.sparkprop.driver.arch;
