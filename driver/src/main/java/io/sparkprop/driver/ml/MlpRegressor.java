@@ -4,11 +4,6 @@ import io.sparkprop.datasets.Targets;
 import io.sparkprop.trainer.nn.Head;
 import org.apache.spark.ml.Predictor;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.param.DoubleParam;
-import org.apache.spark.ml.param.IntArrayParam;
-import org.apache.spark.ml.param.IntParam;
-import org.apache.spark.ml.param.LongParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.DefaultParamsWritable;
@@ -22,7 +17,7 @@ import org.apache.spark.sql.Row;
  * and with CrossValidator. Example weights are not taken here (use the CLI or DistributedTrainer).
  */
 public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegressionModel>
-    implements DefaultParamsWritable {
+    implements DefaultParamsWritable, MlpParams<MlpRegressor> {
   private static final long serialVersionUID = 1L;
   private final String uid;
   private final transient TrainParams tp;
@@ -47,53 +42,10 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
     return uid != null ? uid : Uids.pending();
   }
 
-  public IntArrayParam layers() { return tp.layers; }
-  public Param<String> activation() { return tp.activation; }
-  public Param<String> init() { return tp.init; }
-  public Param<String> optimizer() { return tp.optimizer; }
-  public DoubleParam learningRate() { return tp.learningRate; }
-  public DoubleParam weightDecay() { return tp.weightDecay; }
-  public Param<String> schedule() { return tp.schedule; }
-  public IntParam warmupSteps() { return tp.warmupSteps; }
-  public IntParam batchSize() { return tp.batchSize; }
-  public IntParam maxIter() { return tp.maxIter; }
-  public LongParam seed() { return tp.seed; }
-  public IntParam blockRows() { return tp.blockRows; }
-  public IntParam numPartitions() { return tp.numPartitions; }
-  public Param<String> weightCol() { return tp.weightCol; }
-  public Param<String> validationIndicatorCol() { return tp.validationIndicatorCol; }
-  public IntParam patience() { return tp.patience; }
-  public Param<String> storageLevel() { return tp.storageLevel; }
-  public Param<String> dataPlacement() { return tp.dataPlacement; }
-  public Param<String> gradientReduce() { return tp.gradientReduce; }
-  public IntParam stepsPerJob() { return tp.stepsPerJob; }
-  public Param<String> checkpointDir() { return tp.checkpointDir; }
-  public IntParam checkpointInterval() { return tp.checkpointInterval; }
-
-  public MlpRegressor setLayers(int[] v) { return (MlpRegressor) set(tp.layers, v); }
-  public MlpRegressor setActivation(String v) { return (MlpRegressor) set(tp.activation, v); }
-  public MlpRegressor setInit(String v) { return (MlpRegressor) set(tp.init, v); }
-  public MlpRegressor setOptimizer(String v) { return (MlpRegressor) set(tp.optimizer, v); }
-  public MlpRegressor setLearningRate(double v) { return (MlpRegressor) set(tp.learningRate, v); }
-  public MlpRegressor setWeightDecay(double v) { return (MlpRegressor) set(tp.weightDecay, v); }
-  public MlpRegressor setSchedule(String v) { return (MlpRegressor) set(tp.schedule, v); }
-  public MlpRegressor setWarmupSteps(int v) { return (MlpRegressor) set(tp.warmupSteps, v); }
-  public MlpRegressor setBatchSize(int v) { return (MlpRegressor) set(tp.batchSize, v); }
-  public MlpRegressor setMaxIter(int v) { return (MlpRegressor) set(tp.maxIter, v); }
-  public MlpRegressor setSeed(long v) { return (MlpRegressor) set(tp.seed, v); }
-  public MlpRegressor setBlockRows(int v) { return (MlpRegressor) set(tp.blockRows, v); }
-  public MlpRegressor setNumPartitions(int v) { return (MlpRegressor) set(tp.numPartitions, v); }
-  public MlpRegressor setWeightCol(String v) { return (MlpRegressor) set(tp.weightCol, v); }
-  public MlpRegressor setValidationIndicatorCol(String v) { return (MlpRegressor) set(tp.validationIndicatorCol, v); }
-  public MlpRegressor setPatience(int v) { return (MlpRegressor) set(tp.patience, v); }
-  public MlpRegressor setStorageLevel(String v) { return (MlpRegressor) set(tp.storageLevel, v); }
-  public MlpRegressor setDataPlacement(String v) { return (MlpRegressor) set(tp.dataPlacement, v); }
-  public MlpRegressor setGradientReduce(String v) { return (MlpRegressor) set(tp.gradientReduce, v); }
-  public MlpRegressor setStepsPerJob(int v) { return (MlpRegressor) set(tp.stepsPerJob, v); }
-  public MlpRegressor setCheckpointDir(String v) { return (MlpRegressor) set(tp.checkpointDir, v); }
-  public MlpRegressor setCheckpointInterval(int v) { return (MlpRegressor) set(tp.checkpointInterval, v); }
-  /** MLlib's name for the learning rate. */
-  public MlpRegressor setStepSize(double v) { return setLearningRate(v); }
+  @Override
+  public TrainParams trainParams() {
+    return tp;
+  }
 
   @Override
   public MlpRegressionModel train(Dataset<?> dataset) {
