@@ -181,7 +181,7 @@ class HdfsIT {
 
   @Test
   @Order(2)
-  void dataFromHdfs_sameWeightsAsFromLocalFiles() throws Exception {
+  void idxAndCsvFromHdfs_sameWeightsAsFromLocalFiles() throws Exception {
     long t0 = System.nanoTime();
     Path local = work.resolve("data");
     run("idx-local", train(work.resolve("idx-local").toString(), "--set", "data.train=" + local.resolve(DAY)));
@@ -230,7 +230,7 @@ class HdfsIT {
 
   @Test
   @Order(4)
-  void racingRetrains_oneRunsTheOtherExits2() throws Exception {
+  void racingRetrains_oneRunsTheOtherExits2_thenRefusePublishAndRollback() throws Exception {
     long t0 = System.nanoTime();
     String[] retrain = {"bin/sparkprop", "retrain", "--registry", hdfs.path("/models/race"), "--config", "conf/quickstart.conf",
         "--set", "training.epochs=2"};
@@ -246,6 +246,18 @@ class HdfsIT {
     assertFalse(loser.contains("\tat "), "no stack trace for a lock held by another job:\n" + loser);
     assertEquals(List.of("v0001"), registry("/models/race").versions());
     System.out.printf("racing retrains on HDFS: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
+    // from v0001, one epoch at this rate ends worse on the holdout (the same bits on every run): refused
+    String[] worse = concat(retrain, new String[] {"--set", "training.epochs=1", "--set", "optimizer.learning-rate=2.0"});
+    assertEquals(3, exec("refused", 300, builder("refused", worse)), log("refused"));
+    assertTrue(log("refused").contains("gate refused: ") && log("refused").contains("v0001 stays current"), log("refused"));
+    assertEquals("v0001", registry("/models/race").current());
+    assertTrue(hdfs.fs.listStatus(new org.apache.hadoop.fs.Path(hdfs.path("/models/race/rejected"))).length == 1, "the candidate kept");
+    String[] better = concat(retrain, new String[] {"--set", "training.epochs=1", "--set", "optimizer.learning-rate=5.0"});
+    assertTrue(run("published", better).contains("published v0002"), log("published"));
+    String back = run("rollback", "bin/sparkprop", "registry", "rollback", "--registry", hdfs.path("/models/race"));
+    assertEquals("v0001", registry("/models/race").current(), back);
+    registry("/models/race").verify("v0001");
   }
 
   @Test
