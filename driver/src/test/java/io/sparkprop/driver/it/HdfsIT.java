@@ -64,6 +64,8 @@ class HdfsIT {
     }
     csv(local.resolve(DAY), local.resolve("day.csv"));
     hdfs.put(local.resolve("day.csv"), "/data/fashion/day.csv");
+    parquet(local.resolve("day.csv"), local.resolve("day.parquet"));
+    hdfs.put(local.resolve("day.parquet"), "/data/fashion/day.parquet");
   }
 
   @AfterAll
@@ -87,6 +89,23 @@ class HdfsIT {
       b.append('\n');
     }
     Files.writeString(out, b);
+  }
+
+  /** Writes the CSV as Parquet with a vector column {@code features} and {@code label}, with a local SparkSession. */
+  static void parquet(Path csv, Path out) {
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]").appName("hdfs-it-data")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate();
+    try {
+      org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df = spark.read().option("header", "true").option("inferSchema", "true")
+          .csv(csv.toString());
+      String[] pixels = new String[784];
+      for (int j = 0; j < pixels.length; j++) pixels[j] = "p" + j;
+      new org.apache.spark.ml.feature.VectorAssembler().setInputCols(pixels).setOutputCol("features").transform(df)
+          .select("features", "label").coalesce(1).write().parquet(out.toString());
+    } finally {
+      spark.stop();
+    }
   }
 
   static byte[] gunzip(Path p) throws IOException {
@@ -181,7 +200,7 @@ class HdfsIT {
 
   @Test
   @Order(2)
-  void idxAndCsvFromHdfs_sameWeightsAsFromLocalFiles() throws Exception {
+  void idxCsvAndParquetFromHdfs_sameWeightsAsFromLocalFiles() throws Exception {
     long t0 = System.nanoTime();
     Path local = work.resolve("data");
     run("idx-local", train(work.resolve("idx-local").toString(), "--set", "data.train=" + local.resolve(DAY)));
@@ -193,7 +212,13 @@ class HdfsIT {
     run("csv-hdfs", train(hdfs.path("/models/csv-hdfs"), concat(csv, new String[] {"--set", "data.train=" + hdfs.path("/data/fashion/day.csv")})));
     assertArrayEquals(Files.readAllBytes(work.resolve("csv-local/weights.bin")), hdfs.read("/models/csv-hdfs/weights.bin"),
         "CSV: HDFS vs local files");
-    System.out.printf("IDX and CSV from HDFS vs local files: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    String[] pq = {"--set", "data.format=parquet", "--set", "data.test=", "--set", "data.label-columns=[label]",
+        "--set", "data.feature-columns=[features]"};
+    run("parquet-local", train(work.resolve("parquet-local").toString(), concat(pq, new String[] {"--set", "data.train=" + local.resolve("day.parquet")})));
+    run("parquet-hdfs", train(hdfs.path("/models/parquet-hdfs"), concat(pq, new String[] {"--set", "data.train=" + hdfs.path("/data/fashion/day.parquet")})));
+    assertArrayEquals(Files.readAllBytes(work.resolve("parquet-local/weights.bin")), hdfs.read("/models/parquet-hdfs/weights.bin"),
+        "Parquet: HDFS vs local files");
+    System.out.printf("IDX, CSV and Parquet from HDFS vs local files: %.1f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
   @Test
