@@ -394,11 +394,11 @@ public final class DistributedTrainer {
    *
    * <p>First one BLAS dot product of the slice with itself: a NaN or an infinity makes the sum of
    * squares NaN or infinite, and nothing makes it finite again, so a finite sum proves the slice
-   * finite. It reads the slice once, in native code from a fresh JVM's first step: 3.5 us per
-   * 59,141 floats. Only a sum that is not finite (a non-finite entry, or finite entries of 1.8e19
-   * and more, whose squares overflow) pays for the loop that names the first bad index: 17-23 us
-   * per 59,141 floats, as JDK 17's C2 vectorizes neither a loop with an early exit nor the OR over
-   * {@code Float.floatToRawIntBits} that ran on every step before (docs/benchmarks.md).
+   * finite. It reads the slice once, in native code already in a fresh JVM's first step. Only a
+   * sum that is not finite (a non-finite entry, or finite entries of 1.8e19 and more, whose squares
+   * overflow) pays for the loop that names the first bad index, which is several times slower:
+   * JDK 17's C2 vectorizes neither a loop with an early exit nor an OR over
+   * {@code Float.floatToRawIntBits} (docs/benchmarks.md has the measurements).
    * A step checks the gradient sum and the parameters.
    */
   static int firstNonFinite(float[] a, int from, int to) {

@@ -16,18 +16,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A fresh JVM runs its first training steps interpreted or in C1 code while the JIT compiles the
- * step's loops, on the same cores as the step: the first epoch of the shipped Fashion-MNIST run took
- * 1.5-1.6x a later one, most of it in its first 150 steps. So, while the data loads, each executor
+ * step's loops, on the same cores as the step, so a run's first epoch is slower than its later
+ * ones, most of the difference in its first steps. So, while the data loads, each executor
  * runs the task's own step ({@link FusedSteps#run}: the blocks' gradients on the task's threads,
  * their sum, the finite checks, the optimizer's update) and the evaluation of its blocks on a few
  * rows of synthetic data, for the run's network, optimizer and threads; the JIT has compiled that
  * code when the first real step starts. It runs at most once per JVM, on the daemon thread that
  * loads the BLAS library ({@link ExecutorState#prepareInBackground}): {@link #STEPS} steps of
  * {@link #ROWS_PER_BLOCK} rows a block (fewer for large networks or wide inputs, none above
- * {@link #MAX_PARAMS} parameters), 0.17-0.33 s on
- * its thread beside the load for the shipped network, and it stops early when a training task of
- * the JVM starts ({@link #stop}). The shipped run's first epoch then took 0.29-0.32 s against
- * 0.38-0.41, with the whole job as long as before (docs/benchmarks.md).
+ * {@link #MAX_PARAMS} parameters), on its own thread beside the load, and it stops early when a
+ * training task of the JVM starts ({@link #stop}): the JIT's work moves from the first epoch into
+ * the load, which waits on I/O anyway (docs/benchmarks.md has the measurements).
  *
  * <p>Its arrays are its own: nothing a run computes depends on it, and the weights are the same
  * bits with or without it.

@@ -11,9 +11,9 @@ import java.util.function.IntFunction;
 /**
  * The threads that run a task's extra items beside the task's own thread: a block's gradient, a
  * slice of the gradient sum or of the optimizer update. A step hands work over three times (the
- * blocks, the sum, the update) a few tens of microseconds apart, and waking a parked thread costs
- * about 45 us on this machine kind (a futex wake and, under KVM, an interrupt to a halted virtual
- * core): more than the sum's whole slice. So a helper that finishes an item spins for
+ * blocks, the sum, the update) a few tens of microseconds apart, and waking a parked thread (a
+ * futex wake and, under a hypervisor, an interrupt to a halted virtual core) can cost more than
+ * the sum's whole slice. So a helper that finishes an item spins for
  * {@link #HELPER_SPIN_NANOS} waiting for the next before it parks, and the task's thread spins
  * up to {@link #WAITER_SPIN_NANOS} for the helpers' items before it parks; both spin with
  * {@link Thread#onSpinWait()}, yielding the core every {@link #YIELD_NANOS}. A helper idle for a
@@ -30,8 +30,7 @@ final class StepThreads {
    * compiler threads during the first epoch, on the same two cores as the step's two threads; a
    * thread that only spins while it waits holds a core that the compiler thread, or the very
    * thread it waits for, could run on. A yield costs about a microsecond when nothing else is
-   * waiting for the core: the first epoch 0.51 s against 0.56 (medians of 5 interleaved fresh runs),
-   * later steps unchanged (docs/benchmarks.md).
+   * waiting for the core, so later steps lose nothing (docs/benchmarks.md has the measurements).
    */
   static final long YIELD_NANOS = 10_000;
 

@@ -16,7 +16,7 @@ import org.apache.logging.log4j.Logger;
  * java.*}: strings, collections, math, I/O), the readers' libraries (univocity's CSV parser,
  * Hadoop, Parquet, ORC, Spark SQL's data sources, JSON parser, column vectors and generated code)
  * and Spark's ML libraries (MLlib and Breeze, which the benchmark suite runs beside Sparkprop in
- * one JVM: 1.7x slower per L-BFGS iteration in C1 code) are compiled by C2; all other code (Spark's
+ * one JVM, and which are much slower per L-BFGS iteration in C1 code) are compiled by C2; all other code (Spark's
  * core and scheduler, Scala, Netty, Jackson, the JDK's internals) and, within {@code java.*}, Java
  * serialization, jar and zip reading and method handles run in C1 code (tier 1, C1 without
  * profiling, once a method is hot).
@@ -24,24 +24,22 @@ import org.apache.logging.log4j.Logger;
  * <p>Why: a JVM on two cores has one C2 compiler thread, and a run keeps both cores busy from
  * launch to exit. What C2 spent its time on was the framework's start and control path, paid
  * once per run and never won back: Spark's and Scala's start, class loading's jar lookups,
- * the JDK's bytecode spinner behind Scala's closures ({@code Frame.execute}, one 195 ms compile
+ * the JDK's bytecode spinner behind Scala's closures ({@code Frame.execute}, one long compile
  * just before the first step), Java serialization of Spark's task descriptions and results
- * ({@code readSerialData} 0.42 s). Those compiles took a core from the start, the load and the
+ * ({@code readSerialData}). Those compiles took a core from the start, the load and the
  * first epoch, and held the engine's loops in C1 code while they ran. The framework code runs
  * briefly (a few jobs per epoch), so C1 code costs it nothing measurable, while the engine, the
  * readers' data path (Sparkprop's parsers, the JDK methods they call, Hadoop's line reader,
- * Parquet's decoders and Spark SQL's column vectors) keeps C2. Measured (docs/benchmarks.md): a fresh Fashion-MNIST
- * run 7.75 -> 7.29 s from launch to exit (medians of 9 interleaved rounds; the first line 0.18 s
- * sooner), one job per step no slower; CSV and Parquet loads were 0.3-1 s slower while the JDK or
- * the data path's libraries ran in C1 code, hence the list.
+ * Parquet's decoders and Spark SQL's column vectors) keeps C2: CSV and Parquet loads were slower
+ * while the JDK or the data path's libraries ran in C1 code, hence the list (docs/benchmarks.md
+ * has the measurements).
  *
  * <p>Within Sparkprop's code, the long elementwise loops of a step's update path (the optimizer's
  * update, the gradient sum, the finite scan) are never inlined into a caller: they have compiled
  * code of their own (an on-stack replacement, then a standard compile, in the first epoch), and
  * a caller that inlines them makes C2 compile the loop body again. The wrappers that run those
- * loops on the step's threads reached C2's invocation thresholds only in a fresh run's last
- * epoch, and their compiles, with the loops inlined, took 54 ms of a core there (28 + 26 ms);
- * without the loops inlined, one compile of 1.6 ms (docs/benchmarks.md).
+ * loops on the step's threads reach C2's invocation thresholds only late in a fresh run, where a
+ * compile with the loops inlined takes a core for far longer than one without them.
  *
  * <p>The directives go in through the JVM's diagnostic command MBean ({@code jcmd
  * Compiler.directives_add}), not the {@code -XX:CompilerDirectivesFile} flag, which needs

@@ -101,10 +101,10 @@ public final class Session implements AutoCloseable {
    * Sparkprop's settings on a session builder for {@code master}, each only where the user
    * (spark-submit --conf, spark-defaults.conf, -Dspark.*) did not set it: one BLAS thread per
    * executor task, no console progress bar, and task results up to 128 MB returned directly. A
-   * step's or a chunk of steps' result (the gradient, or the parameters and optimizer state: 2.8 MB
-   * for the 235k Fashion-MNIST network under Adam) is above Spark's 1 MB default, which would send
+   * step's or a chunk of steps' result (the gradient, or the parameters and optimizer state) is
+   * above Spark's 1 MB default for networks of a few hundred thousand parameters, which would send
    * it through the block manager instead: stored by the executor, then fetched by the driver (over
-   * loopback even in local mode), 15 ms per job warm and 160 ms in a fresh JVM's first epoch. Spark
+   * loopback even in local mode), a second round trip per job. Spark
    * caps the value at {@code spark.rpc.message.maxSize} (128 MB by default); larger results still
    * take the block manager.
    *
@@ -113,10 +113,8 @@ public final class Session implements AutoCloseable {
    * job broadcasts its task binary besides the state Sparkprop broadcasts. A 4 MB array is a
    * humongous object for the G1 collector (half a region or more: regions are 1 MB below a 4 GB
    * heap, 2 MB from 4 to 8 GB), allocated outside the young generation, and each humongous
-   * allocation may start a collection: in a fresh run of the shipped Fashion-MNIST config the
-   * pieces were 146 MB of allocation (65 MB of it during training), and young collections "G1
-   * Humongous Allocation" came during training; with 256 KB pieces, 14.7 MB (8.6 MB during
-   * training; docs/benchmarks.md). In local mode the
+   * allocation may start a collection ("G1 Humongous Allocation") during training; 256 KB pieces
+   * are ordinary young objects (docs/benchmarks.md has the measurements). In local mode the
    * executors read a broadcast from the driver's own memory, so the piece size costs nothing; on a
    * cluster it sets how many pieces every executor fetches each step, so it stays Spark's there.
    */
