@@ -70,22 +70,11 @@ class ClusterFaultsIT {
   }
 
   static ProcessBuilder builder(String name, String... cmd) {
-    ProcessBuilder b = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true)
-        .redirectOutput(work.resolve(name + ".log").toFile());
-    b.environment().put("SPARKPROP_CLUSTER_DIR", state.toString());
-    return b;
+    return StandaloneClusterIT.builder(work, state, name, cmd);
   }
 
   static String run(String name, int timeoutSeconds, String... cmd) throws Exception {
-    Process p = builder(name, cmd).start();
-    boolean done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
-    String out = Files.readString(work.resolve(name + ".log"));
-    if (!done) {
-      p.destroyForcibly();
-      throw new AssertionError(name + " did not finish in " + timeoutSeconds + " s:\n" + out);
-    }
-    assertEquals(0, p.exitValue(), name + " exited with " + p.exitValue() + ":\n" + out);
-    return out;
+    return StandaloneClusterIT.run(work, state, name, timeoutSeconds, cmd);
   }
 
   static String[] train(String model, String... more) {

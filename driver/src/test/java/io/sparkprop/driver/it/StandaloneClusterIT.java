@@ -82,15 +82,24 @@ class StandaloneClusterIT {
   }
 
   static ProcessBuilder builder(String name, String... cmd) {
+    return builder(work, state, name, cmd);
+  }
+
+  /** A command run from the repository, its output in {@code work/name.log}, against the cluster whose state is {@code state}. */
+  static ProcessBuilder builder(Path work, Path state, String name, String... cmd) {
     ProcessBuilder b = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true)
         .redirectOutput(work.resolve(name + ".log").toFile());
     b.environment().put("SPARKPROP_CLUSTER_DIR", state.toString());
     return b;
   }
 
-  /** Runs a command to completion; returns its output; fails on a non-zero exit or a timeout. */
   static String run(String name, int timeoutSeconds, String... cmd) throws Exception {
-    Process p = builder(name, cmd).start();
+    return run(work, state, name, timeoutSeconds, cmd);
+  }
+
+  /** Runs a command to completion; returns its output; fails on a non-zero exit or a timeout. */
+  static String run(Path work, Path state, String name, int timeoutSeconds, String... cmd) throws Exception {
+    Process p = builder(work, state, name, cmd).start();
     boolean done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
     String out = Files.readString(work.resolve(name + ".log"));
     if (!done) {
