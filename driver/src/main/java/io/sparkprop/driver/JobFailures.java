@@ -21,6 +21,16 @@ public final class JobFailures {
   }
 
   /**
+   * Whether {@code e} means Spark lost the run rather than the input being bad: a failed job, or
+   * any failure once the context has stopped (the cluster manager killed the application; a job
+   * started after that throws {@link IllegalStateException}, not {@link SparkException}).
+   */
+  public static boolean runLost(Throwable e, SparkContext sc) {
+    if (e instanceof IllegalArgumentException || !(e instanceof Exception)) return false;
+    return isJobFailure(e) || sc.isStopped();
+  }
+
+  /**
    * Whether running the failed job again can succeed: a job failure (a lost executor, a fetch
    * that failed after Spark's own retries) while the context is alive, not a cancellation (the
    * caller asked for it) and not bad input (an {@link IllegalArgumentException} thrown by a task,

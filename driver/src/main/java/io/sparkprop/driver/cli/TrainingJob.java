@@ -295,7 +295,7 @@ final class TrainingJob {
         output.close();
         checkpointer.close();
       });
-      if (e instanceof Exception x && !(e instanceof IllegalArgumentException) && io.sparkprop.driver.JobFailures.isJobFailure(e)) {
+      if (e instanceof Exception x && io.sparkprop.driver.JobFailures.runLost(e, sc.sc())) {
         String resume = checkpointer.lastPath() != null
             ? "rerunning the same command resumes from the last checkpoint, " + checkpointer.lastPath() + " (global step "
                 + checkpointer.lastGood().step() + ")"
