@@ -4,12 +4,12 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /** One local[2] Spark context per test JVM (starting one costs seconds), on loopback only, with Kryo. */
-final class SparkTestContext {
+public final class SparkTestContext {
   private static JavaSparkContext sc;
 
   private SparkTestContext() {}
 
-  static synchronized JavaSparkContext get() {
+  public static synchronized JavaSparkContext get() {
     if (sc == null) {
       SparkConf conf = new SparkConf()
           .setMaster("local[2]")

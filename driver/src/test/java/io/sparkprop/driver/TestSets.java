@@ -4,11 +4,11 @@ import io.sparkprop.trainer.data.Examples;
 import java.util.SplittableRandom;
 
 /** Seeded in-memory data for the loop's tests. */
-final class TestSets {
+public final class TestSets {
   private TestSets() {}
 
   /** k Gaussian blobs in d dimensions, class-index targets, optional random example weights. */
-  static Examples blobs(int n, int d, int k, boolean weighted, long seed) {
+  public static Examples blobs(int n, int d, int k, boolean weighted, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     double[][] centres = new double[k][d];
     for (double[] c : centres) for (int i = 0; i < d; i++) c[i] = r.nextGaussian() * 2;

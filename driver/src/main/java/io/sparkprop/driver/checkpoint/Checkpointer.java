@@ -1,7 +1,7 @@
 package io.sparkprop.driver.checkpoint;
 
-import io.sparkprop.driver.CheckpointHook;
-import io.sparkprop.driver.TrainingState;
+import io.sparkprop.driver.loop.CheckpointHook;
+import io.sparkprop.driver.loop.TrainingState;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

@@ -1,6 +1,6 @@
 package io.sparkprop.driver.checkpoint;
 
-import io.sparkprop.driver.DataFingerprint;
+import io.sparkprop.driver.data.DataFingerprint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,9 @@
 package io.sparkprop.driver.cli;
 
-import io.sparkprop.driver.DistributedTrainer;
+import io.sparkprop.driver.job.ModelJob;
+import io.sparkprop.driver.job.Session;
+import io.sparkprop.driver.job.TrainingJob;
+import io.sparkprop.driver.loop.Evaluator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,7 +63,7 @@ final class EvaluateCommand implements Callable<Integer> {
     try (Session spark = Session.open(common.master, "sparkprop evaluate", common.logLevel())) {
       ModelJob job = new ModelJob(spark, model, data, common.sets);
       boolean perClass = job.model.spec().head() == io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY && !common.quiet;
-      DistributedTrainer.Evaluation e = DistributedTrainer.evaluate(spark.jsc(), job.spec,
+      Evaluator.Evaluation e = Evaluator.evaluate(spark.jsc(), job.spec,
           job.model.params(), job.data, "evaluate", perClass);
       java.io.PrintStream out = common.out();
       out.println(TrainingJob.describe(e.sums(), job.model.spec()));

@@ -1,5 +1,7 @@
 package io.sparkprop.driver.cli;
 
+import io.sparkprop.driver.job.ModelJob;
+import io.sparkprop.driver.job.Session;
 import io.sparkprop.trainer.data.Examples;
 import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.Network;

@@ -2,9 +2,11 @@ package io.sparkprop.driver.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkprop.driver.DistributedTrainer;
 import io.sparkprop.driver.config.ConfigError;
 import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.driver.job.Session;
+import io.sparkprop.driver.job.TrainingJob;
+import io.sparkprop.driver.loop.Evaluator;
 import io.sparkprop.driver.model.Model;
 import io.sparkprop.driver.model.ModelFiles;
 import io.sparkprop.driver.registry.Registry;
@@ -78,7 +80,7 @@ final class RetrainCommand implements Callable<Integer> {
         if (!cfg.string("output.checkpoints").isEmpty()) {
           new io.sparkprop.driver.checkpoint.CheckpointStore(cfg.string("output.checkpoints"), hadoop, 1).clear();
         }
-        EvalSums cand = DistributedTrainer.evaluate(sc, r.spec, r.model.params(), r.validation, "retrain candidate");
+        EvalSums cand = Evaluator.evaluate(sc, r.spec, r.model.params(), r.validation, "retrain candidate");
         ObjectNode record = JSON.createObjectNode();
         ObjectNode gate = record.putObject("gate");
         gate.put("metric", metric);
@@ -100,7 +102,7 @@ final class RetrainCommand implements Callable<Integer> {
           reason = "first version of the registry (" + metric + " " + fmt(c) + " on the holdout)";
         } else {
           Model inc = ModelFiles.load(reg.modelDir(incumbent), hadoop);
-          EvalSums incSums = DistributedTrainer.evaluate(sc, r.spec, inc.params(), r.validation, "retrain incumbent");
+          EvalSums incSums = Evaluator.evaluate(sc, r.spec, inc.params(), r.validation, "retrain incumbent");
           ObjectNode in = record.putObject("incumbent");
           in.put("version", incumbent);
           metrics(in, incSums, net);

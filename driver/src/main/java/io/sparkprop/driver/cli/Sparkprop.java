@@ -1,10 +1,13 @@
 package io.sparkprop.driver.cli;
 
 import io.sparkprop.datasets.SparkFailures;
+import io.sparkprop.driver.job.RunLostException;
+import io.sparkprop.driver.job.Session;
 import io.sparkprop.driver.model.ModelFiles;
+import io.sparkprop.driver.tuning.CompilerDirectives;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code sparkprop} command line. Exit codes: 0 success; 2 bad input, data or config (also a
@@ -38,7 +41,7 @@ public final class Sparkprop implements Runnable {
       Throwable e = ex;
       if (e instanceof Exception) e = SparkFailures.unwrapArgumentError((Exception) e);
       PrintWriter err = commandLine.getErr();
-      if (e instanceof io.sparkprop.driver.DivergenceException) {
+      if (e instanceof io.sparkprop.driver.loop.DivergenceException) {
         err.println("sparkprop: error: " + e.getMessage());
         err.flush();
         return DIVERGED;
@@ -50,8 +53,8 @@ public final class Sparkprop implements Runnable {
       }
       if (e instanceof RunLostException) { // Spark has logged its errors above; the cause's trace adds nothing for an operator
         err.println("sparkprop: failed: " + e.getMessage());
-      } else if (io.sparkprop.driver.JobFailures.isJobFailure(e)) {
-        err.println("sparkprop: failed: Spark could not finish a job: " + io.sparkprop.driver.JobFailures.summary(e));
+      } else if (io.sparkprop.driver.failure.JobFailures.isJobFailure(e)) {
+        err.println("sparkprop: failed: Spark could not finish a job: " + io.sparkprop.driver.failure.JobFailures.summary(e));
       } else {
         err.println("sparkprop: failed: " + e);
         e.printStackTrace(err);

@@ -414,25 +414,25 @@ public final class JobConfig {
     return (long) number("training.disk-reserve-mb", 0, 1e12, true) << 20;
   }
 
-  public io.sparkprop.driver.DistributedTrainer.Reduce gradientReduce() {
+  public io.sparkprop.driver.loop.DistributedTrainer.Reduce gradientReduce() {
     String v = string("training.gradient-reduce");
     try {
-      return io.sparkprop.driver.DistributedTrainer.Reduce.parse(v);
+      return io.sparkprop.driver.loop.DistributedTrainer.Reduce.parse(v);
     } catch (IllegalArgumentException e) {
       throw new ConfigError("training.gradient-reduce = '" + v + "'; expected auto, driver or executors");
     }
   }
 
-  /** training.threads-per-task resolved for {@code sc} (0: {@link io.sparkprop.driver.PackedData#autoThreadsPerTask}). */
+  /** training.threads-per-task resolved for {@code sc} (0: {@link io.sparkprop.driver.data.PackedData#autoThreadsPerTask}). */
   public int threadsPerTask(org.apache.spark.SparkContext sc) {
     int t = integer("training.threads-per-task", 0, 4096);
-    return t == 0 ? io.sparkprop.driver.PackedData.autoThreadsPerTask(sc) : t;
+    return t == 0 ? io.sparkprop.driver.data.PackedData.autoThreadsPerTask(sc) : t;
   }
 
-  public io.sparkprop.driver.Placement placement() {
+  public io.sparkprop.driver.data.Placement placement() {
     String v = string("training.data-placement");
     try {
-      return io.sparkprop.driver.Placement.parse(v);
+      return io.sparkprop.driver.data.Placement.parse(v);
     } catch (IllegalArgumentException e) {
       throw new ConfigError("training.data-placement = '" + v + "'; expected auto, memory or disk");
     }

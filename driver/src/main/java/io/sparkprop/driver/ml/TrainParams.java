@@ -3,13 +3,13 @@ package io.sparkprop.driver.ml;
 import io.sparkprop.datasets.DataFrameSource;
 import io.sparkprop.datasets.ExampleSet;
 import io.sparkprop.datasets.Targets;
-import io.sparkprop.driver.DistributedTrainer;
-import io.sparkprop.driver.FitOptions;
-import io.sparkprop.driver.PackedData;
-import io.sparkprop.driver.TrainingState;
 import io.sparkprop.driver.checkpoint.CheckpointStore;
 import io.sparkprop.driver.checkpoint.Checkpointer;
 import io.sparkprop.driver.checkpoint.RunIdentity;
+import io.sparkprop.driver.data.PackedData;
+import io.sparkprop.driver.loop.DistributedTrainer;
+import io.sparkprop.driver.loop.FitOptions;
+import io.sparkprop.driver.loop.TrainingState;
 import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.nn.Activation;
 import io.sparkprop.trainer.nn.Head;
@@ -91,10 +91,10 @@ final class TrainParams {
         (String s) -> valid(() -> StorageLevel.fromString(s)));
     dataPlacement = new Param<>(uid, "dataPlacement", "where executors keep the packed training data: memory, disk "
         + "(memory-mapped local files, for data larger than the executors' memory) or auto (memory when it takes at most half "
-        + "of the storage memory)", (String s) -> valid(() -> io.sparkprop.driver.Placement.parse(s)));
+        + "of the storage memory)", (String s) -> valid(() -> io.sparkprop.driver.data.Placement.parse(s)));
     gradientReduce = new Param<>(uid, "gradientReduce", "who adds the partitions' gradients: driver, executors (a reduce-scatter "
         + "through the block managers; the driver takes in one gradient per step) or auto",
-        (String s) -> valid(() -> io.sparkprop.driver.DistributedTrainer.Reduce.parse(s)));
+        (String s) -> valid(() -> io.sparkprop.driver.loop.DistributedTrainer.Reduce.parse(s)));
     stepsPerJob = new IntParam(uid, "stepsPerJob", "when one task computes the whole batch (local mode), steps run by one Spark job: "
         + "0 up to an epoch, 1 one job per step, K up to K (the same weights either way)", ParamValidators.gtEq(0));
     checkpointDir = new Param<>(uid, "checkpointDir", "folder (any Hadoop path) for checkpoints of the fit; a fit with the same "
@@ -154,7 +154,7 @@ final class TrainParams {
   }
 
   /** A fit's result, and the checkpoint it resumed from (null and -1 when it started fresh). */
-  record Fitted(io.sparkprop.driver.FitResult result, String resumedFrom, long resumedStep) {}
+  record Fitted(io.sparkprop.driver.loop.FitResult result, String resumedFrom, long resumedStep) {}
 
   /** Trains on the (features, label) columns; returns the final parameters and the history. */
   Fitted fit(Params p, Dataset<?> data, String featuresCol, String labelCol, Head head, Targets targets, int features) {
@@ -172,28 +172,29 @@ final class TrainParams {
     if (parts == 0) parts = sc.defaultParallelism();
     if (set.blocks().getNumPartitions() > parts) set = set.withBlocks(set.blocks().coalesce(parts), set.description());
     StorageLevel level = StorageLevel.fromString(p.getOrDefault(storageLevel));
-    io.sparkprop.driver.StorageBudget budget = io.sparkprop.driver.StorageBudget.of(sc.sc());
-    io.sparkprop.driver.Placement placement = io.sparkprop.driver.Placement.parse(p.getOrDefault(dataPlacement));
-    io.sparkprop.driver.DataCheck.Placed placed = io.sparkprop.driver.DataCheck.checkPlaced(set, net, "training", placement, budget);
+    io.sparkprop.driver.data.StorageBudget budget = io.sparkprop.driver.data.StorageBudget.of(sc.sc());
+    io.sparkprop.driver.data.Placement placement = io.sparkprop.driver.data.Placement.parse(p.getOrDefault(dataPlacement));
+    io.sparkprop.driver.data.DataCheck.Placed placed = io.sparkprop.driver.data.DataCheck.checkPlaced(set, net, "training", placement, budget);
     PackedData packed;
     try {
       // the schedule's length is unknown until the rows are counted; the warm-up's steps do not depend on it
-      packed = PackedData.packForTraining(placed.set(), spec(p, net, 1), level, placed.placement(), 64L << 20,
-          PackedData.autoThreadsPerTask(sc.sc()));
+      packed = PackedData.pack(placed.set(), net, level, placed.placement(), 64L << 20,
+          PackedData.autoThreadsPerTask(sc.sc()), io.sparkprop.driver.loop.ExecutorPreparations.forTraining(spec(p, net, 1)));
     } finally {
-      io.sparkprop.driver.DataCheck.release(placed.set());
+      io.sparkprop.driver.data.DataCheck.release(placed.set());
     }
     PackedData validation = null;
     if (!v.isEmpty()) {
-      io.sparkprop.driver.DataCheck.Placed vp = io.sparkprop.driver.DataCheck.checkPlaced(DataFrameSource.from(
+      io.sparkprop.driver.data.DataCheck.Placed vp = io.sparkprop.driver.data.DataCheck.checkPlaced(DataFrameSource.from(
           all.filter(org.apache.spark.sql.functions.col(v)), source), net, "validation", placement, budget);
       try {
-        validation = PackedData.pack(vp.set(), net, level, vp.placement(), 64L << 20, PackedData.autoThreadsPerTask(sc.sc()));
+        validation = PackedData.pack(vp.set(), net, level, vp.placement(), 64L << 20, PackedData.autoThreadsPerTask(sc.sc()),
+            io.sparkprop.driver.loop.ExecutorPreparations.forEvaluation());
       } catch (Exception e) { // SparkException included
-        io.sparkprop.driver.JobFailures.cleanUpAfter(e, packed::unpersist);
+        io.sparkprop.driver.failure.JobFailures.cleanUpAfter(e, packed::unpersist);
         throw e;
       } finally {
-        io.sparkprop.driver.DataCheck.release(vp.set());
+        io.sparkprop.driver.data.DataCheck.release(vp.set());
       }
     }
     try {
@@ -224,7 +225,7 @@ final class TrainParams {
   private DistributedTrainer trainer(JavaSparkContext sc, TrainingSpec spec, PackedData packed, Params p, TrainingState from) {
     DistributedTrainer t = from == null ? new DistributedTrainer(sc, spec, packed, p.uid())
         : new DistributedTrainer(sc, spec, packed, p.uid(), from.params(), from.optimizer());
-    return t.reduce(io.sparkprop.driver.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)))
+    return t.reduce(io.sparkprop.driver.loop.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)))
         .stepsPerJob((Integer) p.getOrDefault(stepsPerJob));
   }
 

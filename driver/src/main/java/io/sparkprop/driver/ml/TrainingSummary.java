@@ -1,7 +1,7 @@
 package io.sparkprop.driver.ml;
 
-import io.sparkprop.driver.EpochReport;
-import io.sparkprop.driver.FitResult;
+import io.sparkprop.driver.loop.EpochReport;
+import io.sparkprop.driver.loop.FitResult;
 import java.io.Serializable;
 import java.util.List;
 

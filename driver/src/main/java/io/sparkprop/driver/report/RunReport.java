@@ -1,8 +1,8 @@
 package io.sparkprop.driver.report;
 
 import io.sparkprop.datasets.Rdds;
-import io.sparkprop.driver.EpochReport;
-import io.sparkprop.driver.PackedData;
+import io.sparkprop.driver.data.PackedData;
+import io.sparkprop.driver.loop.EpochReport;
 import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Network;
 import java.awt.Color;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkprop.driver.DataFingerprint;
-import io.sparkprop.driver.EpochReport;
-import io.sparkprop.driver.TrainingState;
+import io.sparkprop.driver.data.DataFingerprint;
+import io.sparkprop.driver.loop.EpochReport;
+import io.sparkprop.driver.loop.TrainingState;
 import io.sparkprop.trainer.nn.EvalSums;
 import io.sparkprop.trainer.nn.LossSum;
 import io.sparkprop.trainer.optim.OptimizerState;

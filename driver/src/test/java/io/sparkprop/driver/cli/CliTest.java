@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkprop.driver.job.Session;
+import io.sparkprop.driver.job.TrainingJob;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -160,9 +162,9 @@ class CliTest {
     Path csv = SampleFiles.csv(dir, "s.csv", "x,y,label", 200);
     String parquet = dir.resolve("s.parquet").toString();
     try (Session s = Session.open("local[2]", "no-sql")) {
-      TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load("../conf/quickstart.conf", List.of("training.epochs=1",
+      TrainingJob.trainAndSave(s, io.sparkprop.driver.config.JobConfig.load("../conf/quickstart.conf", List.of("training.epochs=1",
           "data.generator.rows=500", "output.dir=" + dir.resolve("g"), "output.model=\"\"")), quiet, false);
-      TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load((String) null, List.of("data.format=csv", "data.train=" + csv,
+      TrainingJob.trainAndSave(s, io.sparkprop.driver.config.JobConfig.load((String) null, List.of("data.format=csv", "data.train=" + csv,
           "model.layers=[2, 4, 2]", "training.epochs=1", "output.dir=" + dir.resolve("c"), "output.model=\"\"")), quiet, false);
       assertFalse(s.hasSparkSession(), "generated and csv data built a SparkSession");
       assertEquals(3, s.spark().range(3).count()); // built on demand, on the run's context
@@ -174,7 +176,7 @@ class CliTest {
           org.apache.spark.ml.feature.LabeledPoint.class).write().parquet(parquet);
     }
     try (Session s = Session.open("local[2]", "parquet")) {
-      TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load((String) null, List.of("data.format=parquet", "data.train=" + parquet,
+      TrainingJob.trainAndSave(s, io.sparkprop.driver.config.JobConfig.load((String) null, List.of("data.format=parquet", "data.train=" + parquet,
           "model.layers=[2, 4, 2]", "training.epochs=1", "output.dir=" + dir.resolve("p"), "output.model=\"\"")), quiet, false);
       assertTrue(s.hasSparkSession(), "parquet is read through a SparkSession");
       assertEquals(s.sc(), s.spark().sparkContext());
@@ -221,7 +223,7 @@ class CliTest {
       for (int i = 0; i < runs.size(); i++) {
         List<String> sets = new java.util.ArrayList<>(runs.get(i));
         sets.addAll(List.of("training.epochs=2", "output.dir=" + dir.resolve("n" + i), "output.model=\"\""));
-        TrainCommand.run(s, io.sparkprop.driver.config.JobConfig.load(i == 0 ? "../conf/quickstart.conf" : null, sets), quiet, false);
+        TrainingJob.trainAndSave(s, io.sparkprop.driver.config.JobConfig.load(i == 0 ? "../conf/quickstart.conf" : null, sets), quiet, false);
         assertEquals(List.of(), cleaned, "closures cleaned on the training path of " + runs.get(i));
       }
       s.jsc().parallelize(List.of(1, 2), 2).map(x -> x + 1).collect();

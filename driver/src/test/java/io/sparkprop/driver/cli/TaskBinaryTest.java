@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkprop.datasets.ExampleSet;
-import io.sparkprop.driver.DistributedTrainer;
-import io.sparkprop.driver.PackedData;
 import io.sparkprop.driver.SparkTestAccess;
 import io.sparkprop.driver.config.JobConfig;
+import io.sparkprop.driver.data.PackedData;
+import io.sparkprop.driver.job.DataLoader;
+import io.sparkprop.driver.job.Session;
+import io.sparkprop.driver.loop.DistributedTrainer;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.reflect.ClassTag$;
 
 /**
  * What every training step ships to every task: the cached RDD's lineage and the step function.

@@ -1,0 +1,100 @@
+package io.sparkprop.driver.loop;
+
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Spark result handler that adds the partitions' step results in partition order, whatever order
+ * the tasks finish in, so that a step's gradient is bitwise reproducible. A result that arrives
+ * early waits until every lower partition has been added; memory is one gradient plus the early
+ * arrivals. Called by Spark's scheduler on the driver, one partition at a time.
+ */
+final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
+  private final byte[][] pending;
+  private final String[] locations;
+  private int next;
+  private final float[] acc;
+  private float[] grad;
+  private double loss;
+  private double weight;
+  private long count;
+  private long maxComputeNanos;
+
+  OrderedSum(int partitions) {
+    this(partitions, null);
+  }
+
+  /**
+   * @param acc the buffer the sum is written into (overwritten, reused across steps by the
+   *     caller), or null to allocate one on the first contribution
+   */
+  OrderedSum(int partitions, float[] acc) {
+    this.pending = new byte[partitions][];
+    this.locations = new String[partitions];
+    this.acc = acc;
+  }
+
+  @Override
+  public synchronized BoxedUnit apply(Object partition, byte[] r) {
+    pending[(Integer) partition] = r;
+    while (next < pending.length && pending[next] != null) {
+      StepResult s = StepResult.decode(pending[next]);
+      locations[next] = s.location;
+      add(s);
+      pending[next] = null;
+      next++;
+    }
+    return BoxedUnit.UNIT;
+  }
+
+  private void add(StepResult r) {
+    maxComputeNanos = Math.max(maxComputeNanos, r.computeNanos);
+    loss += r.loss;
+    weight += r.weight;
+    count += r.count;
+    if (r.grad == null) return;
+    if (grad == null) {
+      int n = r.grad.remaining();
+      if (acc != null && acc.length != n) {
+        throw new IllegalStateException("a partition returned " + n + " gradient values, expected " + acc.length);
+      }
+      grad = acc != null ? acc : new float[n]; // the first contribution is copied as is: with one
+      r.grad.get(grad);                       // partition, bitwise the local sum
+      return;
+    }
+    float[] g = grad;
+    java.nio.FloatBuffer h = r.grad;
+    if (h.remaining() != g.length) {
+      throw new IllegalStateException("a partition returned " + h.remaining() + " gradient values, expected " + g.length);
+    }
+    for (int i = 0; i < g.length; i++) g[i] += h.get(i);
+  }
+
+  /** The summed gradient, or null when no partition held a member of the batch. */
+  synchronized float[] grad() {
+    check();
+    return grad;
+  }
+
+  /** Where each partition's gradient slices are stored (null: none, or shipped here). */
+  synchronized String[] locations() { check(); return locations.clone(); }
+
+  /** Whether any partition stored its gradient on its executor. */
+  synchronized boolean stored() {
+    check();
+    for (String l : locations) if (l != null) return true;
+    return false;
+  }
+
+  synchronized double loss() { check(); return loss; }
+  synchronized double weight() { check(); return weight; }
+  synchronized long count() { check(); return count; }
+  /** The slowest task's compute time. */
+  synchronized long maxComputeNanos() { check(); return maxComputeNanos; }
+
+  private void check() {
+    if (next != pending.length) {
+      throw new IllegalStateException("only " + next + " of " + pending.length + " partitions have been added");
+    }
+  }
+}
