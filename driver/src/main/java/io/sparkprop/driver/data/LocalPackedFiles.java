@@ -25,8 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalPackedFiles {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPackedFiles.class);
-  /** Free space a write leaves on a local disk by default (training.disk-reserve-mb). */
-  static final long RESERVE_BYTES = 64L << 20;
 
   /** Every file written in this JVM, by data set key. */
   private static final Map<String, List<Path>> FILES = new ConcurrentHashMap<>();

@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * global id before any training starts).
  */
 public final class PackedData {
+  /**
+   * Free space left on an executor's local disk when packed files are written there (the
+   * command line's training.disk-reserve-mb default; the estimators use it as it is).
+   */
+  public static final long DEFAULT_DISK_RESERVE = 64L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(PackedData.class);
 
   private final JavaRDD<Examples> rdd;
@@ -78,7 +83,7 @@ public final class PackedData {
    *     example id, the column and the value) or a local disk is too small
    */
   public static PackedData pack(ExampleSet set, NetworkSpec network, StorageLevel level, Placement placement) {
-    return pack(set, network, level, placement, LocalPackedFiles.RESERVE_BYTES);
+    return pack(set, network, level, placement, DEFAULT_DISK_RESERVE);
   }
 
   /** As {@link #pack(ExampleSet, NetworkSpec, StorageLevel, Placement)}, leaving {@code diskReserve} bytes free on local disks. */

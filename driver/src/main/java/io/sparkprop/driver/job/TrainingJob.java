@@ -3,7 +3,6 @@ package io.sparkprop.driver.job;
 import io.sparkprop.datasets.ExampleSet;
 import io.sparkprop.datasets.FeatureScaling;
 import io.sparkprop.datasets.Splits;
-import io.sparkprop.driver.checkpoint.CheckpointStore;
 import io.sparkprop.driver.checkpoint.Checkpointer;
 import io.sparkprop.driver.checkpoint.RunIdentity;
 import io.sparkprop.driver.config.ConfigError;
@@ -13,7 +12,6 @@ import io.sparkprop.driver.data.PackedData;
 import io.sparkprop.driver.data.Placement;
 import io.sparkprop.driver.data.StorageBudget;
 import io.sparkprop.driver.loop.DistributedTrainer;
-import io.sparkprop.driver.loop.DivergenceException;
 import io.sparkprop.driver.loop.Evaluator;
 import io.sparkprop.driver.loop.ExecutorPreparations;
 import io.sparkprop.driver.loop.FitOptions;
@@ -45,6 +43,10 @@ import org.apache.spark.storage.StorageLevel;
  * version behind a gate), so a failed or refused run leaves nothing half-written.
  */
 public final class TrainingJob {
+  static final CheckpointedFit.Wording WORDING = new CheckpointedFit.Wording(
+      "a lower optimizer.learning-rate (now %s), optimizer.clip-norm (e.g. 1.0), or training.on-divergence = rollback",
+      "set output.checkpoints", "Run with --fresh to start over (it deletes the checkpoints in %s), or set output.checkpoints to a "
+      + "new folder", "rerunning the same command");
   /** What a finished run hands its caller; {@link #close()} releases the cached data. */
   public static final class Result implements AutoCloseable {
     public final Model model;
@@ -256,24 +258,15 @@ public final class TrainingJob {
         net.paramCount(), slots);
 
     String ckptDir = cfg.string("output.checkpoints");
-    CheckpointStore store = ckptDir.isEmpty() ? null
-        : new CheckpointStore(ckptDir, sc.hadoopConfiguration(), cfg.integer("output.keep-checkpoints", 1, 1_000_000));
-    TrainingState state = null;
-    String resumedFrom = null;
-    if (store != null && fresh) {
-      int n = store.clear();
-      if (n > 0) out.println("--fresh: deleted " + n + " checkpoint(s) in " + ckptDir);
-    } else if (store != null) {
-      CheckpointStore.Loaded c = store.resumable(identity, w -> System.err.println("sparkprop: warning: " + w),
-          "Run with --fresh to start over (it deletes the checkpoints in " + ckptDir + "), or set output.checkpoints to a new folder");
-      if (c != null) {
-        state = c.state();
-        resumedFrom = c.path();
-        out.printf("resuming from %s at epoch %d, step %d (global step %d)%s%n", c.path(), state.step() / spe + 1,
-            state.step() % spe, state.step(), state.rollbacks() > 0 ? ", learning rate x" + state.lrScale() : "");
-      }
-    }
-    if (state == null) {
+    int epochs = cfg.integer("training.epochs", 1, 1_000_000);
+    CheckpointedFit.Settings settings = new CheckpointedFit.Settings(runName, new FitOptions(epochs, valData,
+        cfg.integer("training.eval-every", 1, 1 << 20), cfg.integer("training.patience", 0, 1 << 20)), cfg.gradientReduce(),
+        cfg.integer("training.steps-per-job", 0, 1 << 30), cfg.string("training.on-divergence").equals("rollback"),
+        cfg.number("training.divergence-lr-factor", 0, 0.999999, false), cfg.integer("training.max-rollbacks", 0, 1000));
+    CheckpointedFit.Checkpoints checkpoints = new CheckpointedFit.Checkpoints(ckptDir,
+        cfg.integer("output.keep-checkpoints", 1, 1_000_000), cfg.longValue("output.checkpoint-every-steps", 0),
+        cfg.number("output.checkpoint-every-seconds", 0, 1e9, true));
+    java.util.function.Supplier<TrainingState> initial = () -> {
       float[] params = start != null ? start.params() : spec.initialParams();
       OptimizerState opt = spec.optimizer().initialise(net.paramCount());
       if (start != null && cfg.bool("training.init-optimizer")) {
@@ -283,85 +276,37 @@ public final class TrainingJob {
         out.println("warm start from " + initFrom + (cfg.bool("training.init-optimizer")
             ? " (with its optimizer state after " + opt.priorSteps() + " steps)" : ""));
       }
-      state = TrainingState.start(params, opt);
-    }
-
-    int epochs = cfg.integer("training.epochs", 1, 1_000_000);
-    boolean rollback = cfg.string("training.on-divergence").equals("rollback");
-    double factor = cfg.number("training.divergence-lr-factor", 0, 0.999999, false);
-    int maxRollbacks = cfg.integer("training.max-rollbacks", 0, 1000);
-    Checkpointer checkpointer = new Checkpointer(store, identity, cfg.longValue("output.checkpoint-every-steps", 0),
-        cfg.number("output.checkpoint-every-seconds", 0, 1e9, true), state, resumedFrom);
+      return TrainingState.start(params, opt);
+    };
+    CheckpointedFit.Start from = CheckpointedFit.start(sc, spec, trainData, identity, checkpoints, WORDING, fresh, initial,
+        out::println);
+    String resumedFrom = from.resumedFrom();
     RunOutput output = new RunOutput(cfg.string("output.dir"), out, epochs, net.head().isClassification(),
         cfg.bool("output.step-metrics"), spe, resumedFrom != null);
-    FitOptions options = new FitOptions(epochs, valData, cfg.integer("training.eval-every", 1, 1 << 20),
-        cfg.integer("training.patience", 0, 1 << 20));
-    FitResult result;
-    DistributedTrainer trainer;
-    long t0 = System.nanoTime();
+    Evaluator.Evaluation[] evals = new Evaluator.Evaluation[2];
+    CheckpointedFit.Outcome fit;
     try {
-      while (true) {
-        TrainingSpec s = spec.withOptimizer(spec.optimizer().withLearningRate(spec.optimizer().learningRate() * state.lrScale()));
-        trainer = new DistributedTrainer(sc, s, trainData, runName, state.params(), state.optimizer()).reduce(cfg.gradientReduce())
-            .stepsPerJob(cfg.integer("training.steps-per-job", 0, 1 << 30));
-        try {
-          result = trainer.fit(options, output::epoch, output::step, state, checkpointer);
-          break;
-        } catch (DivergenceException e) {
-          checkpointer.finish(); // the message names the last checkpoint that is complete
-          TrainingState good = checkpointer.lastGood();
-          String where = checkpointer.lastPath() != null ? "the last good checkpoint is " + checkpointer.lastPath()
-              + " (global step " + good.step() + ")"
-              : store != null ? "no checkpoint was written yet" : "no checkpoints are written (set output.checkpoints)";
-          if (!rollback || good.rollbacks() >= maxRollbacks) {
-            throw new DivergenceException(e.globalStep(), e.what(), "; " + where
-                + (rollback ? "; gave up after " + good.rollbacks() + " rollback(s)" : "")
-                + ". Likely fixes: a lower optimizer.learning-rate (now " + s.optimizer().learningRate() + "), optimizer.clip-norm"
-                + " (e.g. 1.0), or training.on-divergence = rollback");
-          }
-          state = good.rolledBack(factor);
-          System.err.printf("sparkprop: warning: %s; rolling back to global step %d with learning rate x%s (rollback %d of %d)%n",
-              e.getMessage(), good.step(), state.lrScale(), state.rollbacks(), maxRollbacks);
-          checkpointer.save(state); // so that a resume continues with the lowered rate
-        }
-      }
-    } catch (Throwable e) { // the last snapshot is still worth writing: a rerun resumes from it
-      io.sparkprop.driver.failure.JobFailures.cleanUpAfter(e, () -> {
+      fit = CheckpointedFit.run(sc, spec, trainData, from, settings, WORDING, output::epoch, output::step, r -> {
         output.close();
-        checkpointer.close();
+        // the report's confusion matrix (test data, else validation) comes from that set's evaluation pass
+        evals[0] = valData == null ? null : Evaluator.evaluate(sc, spec, r.params(), valData, runName, testData == null);
+        evals[1] = testData == null ? null : Evaluator.evaluate(sc, spec, r.params(), testData, runName, true);
       });
-      if (e instanceof Exception x && io.sparkprop.driver.failure.JobFailures.runLost(e, sc.sc())) {
-        String resume = checkpointer.lastPath() != null
-            ? "rerunning the same command resumes from the last checkpoint, " + checkpointer.lastPath() + " (global step "
-                + checkpointer.lastGood().step() + ")"
-            : store != null ? "no checkpoint was complete yet, so rerunning the same command starts over"
-            : "no checkpoints are written (set output.checkpoints so that a rerun resumes)";
-        throw new RunLostException("Spark could not finish training: " + io.sparkprop.driver.failure.JobFailures.summary(e) + "; " + resume, x);
-      }
+    } catch (Throwable e) {
+      io.sparkprop.driver.failure.JobFailures.cleanUpAfter(e, output::close);
       throw e;
     }
-    output.close();
-    double trainSeconds = (System.nanoTime() - t0) / 1e9;
-    double trainingWait = checkpointer.waitSeconds(); // the final checkpoint is written while the model is evaluated
-
+    FitResult result = fit.result();
     float[] params = result.params();
     Map<String, Double> metrics = new LinkedHashMap<>();
     if (!result.history().isEmpty()) metrics.put("train_loss", result.history().get(result.history().size() - 1).trainLoss());
-    Evaluator.Evaluation valEval;
-    Evaluator.Evaluation testEval;
-    try {
-      // the report's confusion matrix (test data, else validation) comes from that set's evaluation pass
-      valEval = valData == null ? null : Evaluator.evaluate(sc, spec, params, valData, runName, testData == null);
-      testEval = testData == null ? null : Evaluator.evaluate(sc, spec, params, testData, runName, true);
-    } catch (Throwable e) {
-      io.sparkprop.driver.failure.JobFailures.cleanUpAfter(e, checkpointer::close);
-      throw e;
-    }
-    checkpointer.close();
-    if (store != null) {
+    Evaluator.Evaluation valEval = evals[0];
+    Evaluator.Evaluation testEval = evals[1];
+    Checkpointer checkpointer = fit.checkpointer();
+    if (!ckptDir.isEmpty()) {
       out.printf("checkpoints: %d written to %s (%.1f MB each, %.2f s of writing off the training path; training waited %.2f s,"
           + " %.1f%% of %.1f s)%s%n", checkpointer.writes(), ckptDir, checkpointer.lastBytes() / 1e6, checkpointer.writeSeconds(),
-          trainingWait, 100 * trainingWait / trainSeconds, trainSeconds,
+          fit.trainingWait(), 100 * fit.trainingWait() / fit.trainSeconds(), fit.trainSeconds(),
           checkpointer.failures() > 0 ? "; " + checkpointer.failures() + " write(s) failed" : "");
     }
     EvalSums valSums = valEval == null ? null : valEval.sums();
@@ -387,7 +332,7 @@ public final class TrainingJob {
     RunReport.write(cfg.string("output.dir"), runName, model, result.history(),
         reportEval == null ? null : reportEval.confusion(), RunReport.sample(reportData, model, 1500),
         provenance.get("trainingData") + " (" + trainData.rows() + " training examples)", out);
-    return new Result(model, trainer.state(), spec, trainData, valData, testData, result);
+    return new Result(model, fit.optimizer(), spec, trainData, valData, testData, result);
   }
 
   static void put(Map<String, Double> m, String prefix, EvalSums s, NetworkSpec net) {

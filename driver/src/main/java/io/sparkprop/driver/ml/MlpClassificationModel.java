@@ -1,5 +1,6 @@
 package io.sparkprop.driver.ml;
 
+import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
@@ -23,16 +24,22 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
   private final MlpPredictor net;
 
   public MlpClassificationModel(String uid, NetworkSpec spec, float[] params) {
-    this(Uids.park(uid), spec, params);
+    this(uid, MlpPredictor.unscaled(spec, params));
   }
 
-  private MlpClassificationModel(Uids.Parked parked, NetworkSpec spec, float[] params) {
+  /** The network, weights, feature scaling and provenance of a Sparkprop model. */
+  public MlpClassificationModel(String uid, Model model) {
+    this(Uids.park(uid), model);
+  }
+
+  private MlpClassificationModel(Uids.Parked parked, Model model) {
     super();
     this.uid = Uids.take();
+    NetworkSpec spec = model.spec();
     if (spec.head() != Head.SOFTMAX_CROSS_ENTROPY) {
       throw new IllegalArgumentException("a classification model needs a softmax output, got " + spec);
     }
-    this.net = new MlpPredictor(spec, params);
+    this.net = new MlpPredictor(model);
   }
 
   @Override
@@ -61,6 +68,16 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
 
   public NetworkSpec network() {
     return net.spec;
+  }
+
+  /** The feature scaling the model applies to every row before the network (fitted on the training rows). */
+  public io.sparkprop.datasets.FeatureScaling scaling() {
+    return net.scaling;
+  }
+
+  /** Where the model came from: the fit's uid, seed, training rows and their fingerprint, epochs, Params. */
+  public java.util.Map<String, String> provenance() {
+    return net.model().provenance();
   }
 
   /** A copy of the flat parameters (engine layout). */
@@ -106,16 +123,16 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
 
   @Override
   public MlpClassificationModel copy(ParamMap extra) {
-    return copyValues(new MlpClassificationModel(uid, net.spec, net.params()), extra).setParent(parent());
+    return copyValues(new MlpClassificationModel(uid, net.model()), extra).setParent(parent());
   }
 
   @Override
   public MLWriter write() {
-    return ModelIo.writer(this, net.spec, net.params());
+    return ModelIo.writer(this, net.model());
   }
 
   public static MLReader<MlpClassificationModel> read() {
-    return ModelIo.reader(MlpClassificationModel.class, (uid, m) -> new MlpClassificationModel(uid, m.spec(), m.params()));
+    return ModelIo.reader(MlpClassificationModel.class, MlpClassificationModel::new);
   }
 
   public static MlpClassificationModel load(String path) {

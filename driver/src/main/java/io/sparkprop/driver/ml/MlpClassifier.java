@@ -1,7 +1,9 @@
 package io.sparkprop.driver.ml;
 
 import io.sparkprop.datasets.Targets;
+import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Head;
+import java.util.Map;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
@@ -55,7 +57,8 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     int d = ((Vector) first.get(0)).size();
     TrainParams.Fitted fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.SOFTMAX_CROSS_ENTROPY, Targets.classes(k), d);
     float[] params = fit.result().params();
-    MlpClassificationModel model = new MlpClassificationModel(uid, tp.network(this, Head.SOFTMAX_CROSS_ENTROPY, d, k), params);
+    MlpClassificationModel model = new MlpClassificationModel(uid, new Model(tp.network(this, Head.SOFTMAX_CROSS_ENTROPY, d, k),
+        params, fit.scaling(), null, fit.provenance(), Map.of()));
     model.summary = new TrainingSummary(fit, true);
     return model;
   }

@@ -40,6 +40,10 @@ public interface MlpParams<T extends MlpParams<T>> extends Params {
   default IntParam stepsPerJob() { return trainParams().stepsPerJob; }
   default Param<String> checkpointDir() { return trainParams().checkpointDir; }
   default IntParam checkpointInterval() { return trainParams().checkpointInterval; }
+  default Param<String> featureScaling() { return trainParams().featureScaling; }
+  default Param<String> onDivergence() { return trainParams().onDivergence; }
+  default IntParam maxRollbacks() { return trainParams().maxRollbacks; }
+  default DoubleParam divergenceLrFactor() { return trainParams().divergenceLrFactor; }
 
   default T setLayers(int[] v) { return self(set(trainParams().layers, v)); }
   default T setActivation(String v) { return self(set(trainParams().activation, v)); }
@@ -63,6 +67,10 @@ public interface MlpParams<T extends MlpParams<T>> extends Params {
   default T setStepsPerJob(int v) { return self(set(trainParams().stepsPerJob, v)); }
   default T setCheckpointDir(String v) { return self(set(trainParams().checkpointDir, v)); }
   default T setCheckpointInterval(int v) { return self(set(trainParams().checkpointInterval, v)); }
+  default T setFeatureScaling(String v) { return self(set(trainParams().featureScaling, v)); }
+  default T setOnDivergence(String v) { return self(set(trainParams().onDivergence, v)); }
+  default T setMaxRollbacks(int v) { return self(set(trainParams().maxRollbacks, v)); }
+  default T setDivergenceLrFactor(double v) { return self(set(trainParams().divergenceLrFactor, v)); }
 
   /** MLlib's name for the learning rate. */
   default T setStepSize(double v) { return setLearningRate(v); }

@@ -1,9 +1,13 @@
 package io.sparkprop.driver.ml;
 
+import io.sparkprop.datasets.FeatureScaling;
+import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Network;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import io.sparkprop.trainer.nn.Workspace;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.spark.ml.linalg.Vector;
 
 /**
@@ -14,16 +18,30 @@ final class MlpPredictor implements Serializable {
   private static final long serialVersionUID = 1L;
   final NetworkSpec spec;
   private final float[] params;
+  final FeatureScaling scaling;
+  private final LinkedHashMap<String, String> provenance;
   private transient ThreadLocal<Object[]> buffers;
 
-  MlpPredictor(NetworkSpec spec, float[] params) {
-    spec.checkParams(params, "model parameters");
-    this.spec = spec;
-    this.params = params.clone();
+  /** The network of {@code model}, with its feature scaling and provenance. */
+  MlpPredictor(Model model) {
+    this.spec = model.spec();
+    this.params = model.params();
+    this.scaling = model.scaling();
+    this.provenance = new LinkedHashMap<>(model.provenance());
   }
 
   float[] params() {
     return params.clone();
+  }
+
+  /** The Sparkprop model this predicts with (labels and metrics are not kept by Spark ML models). */
+  Model model() {
+    return new Model(spec, params, scaling, null, provenance, Map.of());
+  }
+
+  /** A model of {@code spec} and {@code params} without feature scaling or provenance. */
+  static Model unscaled(NetworkSpec spec, float[] params) {
+    return new Model(spec, params, ModelIo.identity(spec.inputSize()), null, Map.of(), Map.of());
   }
 
   /** z of the output layer for one row. */
@@ -38,6 +56,7 @@ final class MlpPredictor implements Serializable {
     float[] x = (float[]) b[2];
     float[] z = (float[]) b[3];
     for (int i = 0; i < d; i++) x[i] = (float) features.apply(i);
+    if (scaling.kind() != FeatureScaling.Kind.NONE) scaling.applyInPlace(x, 1); // as the training rows were
     ((Network) b[0]).logits(params, x, 0, 1, (Workspace) b[1], z, 0);
     double[] out = new double[z.length];
     for (int j = 0; j < z.length; j++) out[j] = z[j];

@@ -1,5 +1,6 @@
 package io.sparkprop.driver.ml;
 
+import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Head;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import org.apache.spark.ml.linalg.Vector;
@@ -16,16 +17,22 @@ public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegress
   private final MlpPredictor net;
 
   public MlpRegressionModel(String uid, NetworkSpec spec, float[] params) {
-    this(Uids.park(uid), spec, params);
+    this(uid, MlpPredictor.unscaled(spec, params));
   }
 
-  private MlpRegressionModel(Uids.Parked parked, NetworkSpec spec, float[] params) {
+  /** The network, weights, feature scaling and provenance of a Sparkprop model. */
+  public MlpRegressionModel(String uid, Model model) {
+    this(Uids.park(uid), model);
+  }
+
+  private MlpRegressionModel(Uids.Parked parked, Model model) {
     super();
     this.uid = Uids.take();
+    NetworkSpec spec = model.spec();
     if (spec.head() != Head.LINEAR_SQUARED_ERROR || spec.outputSize() != 1) {
       throw new IllegalArgumentException("a regression model needs one linear output, got " + spec);
     }
-    this.net = new MlpPredictor(spec, params);
+    this.net = new MlpPredictor(model);
   }
 
   @Override
@@ -72,16 +79,16 @@ public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegress
 
   @Override
   public MlpRegressionModel copy(ParamMap extra) {
-    return copyValues(new MlpRegressionModel(uid, net.spec, net.params()), extra).setParent(parent());
+    return copyValues(new MlpRegressionModel(uid, net.model()), extra).setParent(parent());
   }
 
   @Override
   public MLWriter write() {
-    return ModelIo.writer(this, net.spec, net.params());
+    return ModelIo.writer(this, net.model());
   }
 
   public static MLReader<MlpRegressionModel> read() {
-    return ModelIo.reader(MlpRegressionModel.class, (uid, m) -> new MlpRegressionModel(uid, m.spec(), m.params()));
+    return ModelIo.reader(MlpRegressionModel.class, MlpRegressionModel::new);
   }
 
   public static MlpRegressionModel load(String path) {

@@ -1,7 +1,9 @@
 package io.sparkprop.driver.ml;
 
 import io.sparkprop.datasets.Targets;
+import io.sparkprop.driver.model.Model;
 import io.sparkprop.trainer.nn.Head;
+import java.util.Map;
 import org.apache.spark.ml.Predictor;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
@@ -53,7 +55,8 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
     int d = ((Vector) first.get(0)).size();
     TrainParams.Fitted fit = tp.fit(this, dataset, getFeaturesCol(), getLabelCol(), Head.LINEAR_SQUARED_ERROR, Targets.regression(1), d);
     float[] params = fit.result().params();
-    MlpRegressionModel model = new MlpRegressionModel(uid, tp.network(this, Head.LINEAR_SQUARED_ERROR, d, 1), params);
+    MlpRegressionModel model = new MlpRegressionModel(uid, new Model(tp.network(this, Head.LINEAR_SQUARED_ERROR, d, 1), params,
+        fit.scaling(), null, fit.provenance(), Map.of()));
     model.summary = new TrainingSummary(fit, false);
     return model;
   }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkprop.datasets.FeatureScaling;
 import io.sparkprop.driver.model.Model;
 import io.sparkprop.driver.model.ModelFiles;
-import io.sparkprop.trainer.nn.NetworkSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,7 +33,7 @@ final class ModelIo {
 
   private ModelIo() {}
 
-  static void save(Params owner, NetworkSpec spec, float[] params, String path, Configuration conf) {
+  static void save(Params owner, Model model, String path, Configuration conf) {
     try {
       ObjectNode meta = JSON.createObjectNode();
       meta.put("class", owner.getClass().getName());
@@ -58,8 +57,10 @@ final class ModelIo {
         o.write(JSON.writeValueAsBytes(meta));
         o.write('\n');
       }
-      ModelFiles.save(new Model(spec, params, identity(spec.inputSize()), null,
-          Map.of("run", owner.uid(), "sparkMlClass", owner.getClass().getName()), Map.of()), path + "/model", conf);
+      Map<String, String> provenance = new java.util.LinkedHashMap<>(model.provenance());
+      provenance.putIfAbsent("run", owner.uid());
+      provenance.put("sparkMlClass", owner.getClass().getName());
+      ModelFiles.save(new Model(model.spec(), model.params(), model.scaling(), null, provenance, Map.of()), path + "/model", conf);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save " + owner.uid() + " to " + path + ": " + e.getMessage(), e);
     }
@@ -102,11 +103,11 @@ final class ModelIo {
   }
 
   /** The writer of a fitted model: metadata plus weights. */
-  static MLWriter writer(Params owner, NetworkSpec spec, float[] params) {
+  static MLWriter writer(Params owner, Model model) {
     return new MLWriter() {
       @Override
       public void saveImpl(String path) {
-        ModelIo.save(owner, spec, params, path, sc().hadoopConfiguration());
+        ModelIo.save(owner, model, path, sc().hadoopConfiguration());
       }
     };
   }

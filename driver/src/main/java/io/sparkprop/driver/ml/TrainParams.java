@@ -2,12 +2,17 @@ package io.sparkprop.driver.ml;
 
 import io.sparkprop.datasets.DataFrameSource;
 import io.sparkprop.datasets.ExampleSet;
+import io.sparkprop.datasets.FeatureScaling;
 import io.sparkprop.datasets.Targets;
-import io.sparkprop.driver.checkpoint.CheckpointStore;
-import io.sparkprop.driver.checkpoint.Checkpointer;
 import io.sparkprop.driver.checkpoint.RunIdentity;
+import io.sparkprop.driver.data.DataCheck;
 import io.sparkprop.driver.data.PackedData;
+import io.sparkprop.driver.data.Placement;
+import io.sparkprop.driver.data.StorageBudget;
+import io.sparkprop.driver.failure.JobFailures;
+import io.sparkprop.driver.job.CheckpointedFit;
 import io.sparkprop.driver.loop.DistributedTrainer;
+import io.sparkprop.driver.loop.ExecutorPreparations;
 import io.sparkprop.driver.loop.FitOptions;
 import io.sparkprop.driver.loop.TrainingState;
 import io.sparkprop.trainer.TrainingSpec;
@@ -18,7 +23,9 @@ import io.sparkprop.trainer.nn.NetworkSpec;
 import io.sparkprop.trainer.optim.LrSchedule;
 import io.sparkprop.trainer.optim.Optimizer;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -58,10 +65,19 @@ final class TrainParams {
   final IntParam stepsPerJob;
   final Param<String> checkpointDir;
   final IntParam checkpointInterval;
+  final Param<String> featureScaling;
+  final Param<String> onDivergence;
+  final IntParam maxRollbacks;
+  final DoubleParam divergenceLrFactor;
+
+  /** The estimators' names in messages about divergence, checkpoints and reruns. */
+  private static final CheckpointedFit.Wording WORDING = new CheckpointedFit.Wording(
+      "a lower learningRate (now %s), or onDivergence = rollback", "set checkpointDir",
+      "Set checkpointDir to a new folder, or empty %s to start over", "fitting again with the same Params and data");
 
   /** Params that may change between an interrupted fit and the fit that resumes it (as the CLI's resumable keys). */
   static final java.util.Set<String> RESUMABLE = java.util.Set.of("maxIter", "numPartitions", "storageLevel", "dataPlacement",
-      "gradientReduce", "stepsPerJob", "checkpointDir", "checkpointInterval");
+      "gradientReduce", "stepsPerJob", "checkpointDir", "checkpointInterval", "onDivergence", "maxRollbacks", "divergenceLrFactor");
 
   TrainParams(Params owner) {
     String uid = owner.uid();
@@ -102,6 +118,16 @@ final class TrainParams {
         (String s) -> s != null);
     checkpointInterval = new IntParam(uid, "checkpointInterval", "with checkpointDir: checkpoint every this many steps (>= 1), or "
         + "-1 at the end of every epoch", (Object i) -> (Integer) i == -1 || (Integer) i >= 1);
+    featureScaling = new Param<>(uid, "featureScaling", "scaling fitted on the training rows and stored with the model, which "
+        + "applies it to every row it predicts: none, standard (zero mean, unit variance) or min-max ([0, 1])",
+        (String s) -> valid(() -> io.sparkprop.datasets.FeatureScaling.parseKind(s)));
+    onDivergence = new Param<>(uid, "onDivergence", "when a step's loss, gradient or weights become non-finite: stop (the error "
+        + "names the last good checkpoint) or rollback (continue from the last good state with the learning rate times "
+        + "divergenceLrFactor, at most maxRollbacks times)", (String s) -> s.equals("stop") || s.equals("rollback"));
+    maxRollbacks = new IntParam(uid, "maxRollbacks", "with onDivergence = rollback: rollbacks before giving up (>= 0)",
+        ParamValidators.gtEq(0));
+    divergenceLrFactor = new DoubleParam(uid, "divergenceLrFactor", "with onDivergence = rollback: the learning rate's factor "
+        + "after each rollback (in (0, 1))", ParamValidators.inRange(0, 1, false, false));
   }
 
   private static boolean valid(Runnable parse) {
@@ -135,6 +161,10 @@ final class TrainParams {
     p.setDefault(stepsPerJob, 0);
     p.setDefault(checkpointDir, "");
     p.setDefault(checkpointInterval, -1);
+    p.setDefault(featureScaling, "none");
+    p.setDefault(onDivergence, "stop");
+    p.setDefault(maxRollbacks, 3);
+    p.setDefault(divergenceLrFactor, 0.5);
   }
 
   NetworkSpec network(Params p, Head head, int features, int outputs) {
@@ -153,8 +183,12 @@ final class TrainParams {
     return NetworkSpec.of(sizes, Activation.parse(p.getOrDefault(activation)), head);
   }
 
-  /** A fit's result, and the checkpoint it resumed from (null and -1 when it started fresh). */
-  record Fitted(io.sparkprop.driver.loop.FitResult result, String resumedFrom, long resumedStep) {}
+  /**
+   * A fit's result, the checkpoint it resumed from (null and -1 when it started fresh), the
+   * feature scaling fitted on the training rows, and the provenance the model keeps.
+   */
+  record Fitted(io.sparkprop.driver.loop.FitResult result, String resumedFrom, long resumedStep, FeatureScaling scaling,
+      Map<String, String> provenance) {}
 
   /** Trains on the (features, label) columns; returns the final parameters and the history. */
   Fitted fit(Params p, Dataset<?> data, String featuresCol, String labelCol, Head head, Targets targets, int features) {
@@ -172,29 +206,31 @@ final class TrainParams {
     if (parts == 0) parts = sc.defaultParallelism();
     if (set.blocks().getNumPartitions() > parts) set = set.withBlocks(set.blocks().coalesce(parts), set.description());
     StorageLevel level = StorageLevel.fromString(p.getOrDefault(storageLevel));
-    io.sparkprop.driver.data.StorageBudget budget = io.sparkprop.driver.data.StorageBudget.of(sc.sc());
-    io.sparkprop.driver.data.Placement placement = io.sparkprop.driver.data.Placement.parse(p.getOrDefault(dataPlacement));
-    io.sparkprop.driver.data.DataCheck.Placed placed = io.sparkprop.driver.data.DataCheck.checkPlaced(set, net, "training", placement, budget);
+    StorageBudget budget = StorageBudget.of(sc.sc());
+    Placement placement = Placement.parse(p.getOrDefault(dataPlacement));
+    DataCheck.Placed placed = DataCheck.checkPlaced(set, net, "training", placement, budget);
+    FeatureScaling scaling;
     PackedData packed;
     try {
+      scaling = FeatureScaling.fit(FeatureScaling.parseKind(p.getOrDefault(featureScaling)), placed.set());
       // the schedule's length is unknown until the rows are counted; the warm-up's steps do not depend on it
-      packed = PackedData.pack(placed.set(), net, level, placed.placement(), 64L << 20,
-          PackedData.autoThreadsPerTask(sc.sc()), io.sparkprop.driver.loop.ExecutorPreparations.forTraining(spec(p, net, 1)));
+      packed = PackedData.pack(scaling.apply(placed.set()), net, level, placed.placement(), PackedData.DEFAULT_DISK_RESERVE,
+          PackedData.autoThreadsPerTask(sc.sc()), ExecutorPreparations.forTraining(spec(p, net, 1)));
     } finally {
-      io.sparkprop.driver.data.DataCheck.release(placed.set());
+      DataCheck.release(placed.set());
     }
     PackedData validation = null;
     if (!v.isEmpty()) {
-      io.sparkprop.driver.data.DataCheck.Placed vp = io.sparkprop.driver.data.DataCheck.checkPlaced(DataFrameSource.from(
-          all.filter(org.apache.spark.sql.functions.col(v)), source), net, "validation", placement, budget);
+      DataCheck.Placed vp = DataCheck.checkPlaced(DataFrameSource.from(all.filter(org.apache.spark.sql.functions.col(v)), source),
+          net, "validation", placement, budget);
       try {
-        validation = PackedData.pack(vp.set(), net, level, vp.placement(), 64L << 20, PackedData.autoThreadsPerTask(sc.sc()),
-            io.sparkprop.driver.loop.ExecutorPreparations.forEvaluation());
+        validation = PackedData.pack(scaling.apply(vp.set()), net, level, vp.placement(), PackedData.DEFAULT_DISK_RESERVE,
+            PackedData.autoThreadsPerTask(sc.sc()), ExecutorPreparations.forEvaluation());
       } catch (Exception e) { // SparkException included
-        io.sparkprop.driver.failure.JobFailures.cleanUpAfter(e, packed::unpersist);
+        JobFailures.cleanUpAfter(e, packed::unpersist);
         throw e;
       } finally {
-        io.sparkprop.driver.data.DataCheck.release(vp.set());
+        DataCheck.release(vp.set());
       }
     }
     try {
@@ -202,31 +238,34 @@ final class TrainParams {
       int epochs = ((Integer) p.getOrDefault(maxIter));
       TrainingSpec spec = spec(p, net, (packed.rows() + batch - 1) / batch * epochs);
       budget.checkStepFits(spec);
-      FitOptions options = new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience)));
+      CheckpointedFit.Settings settings = new CheckpointedFit.Settings(p.uid(),
+          new FitOptions(epochs, validation, 1, ((Integer) p.getOrDefault(patience))),
+          DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)), (Integer) p.getOrDefault(stepsPerJob),
+          p.getOrDefault(onDivergence).equals("rollback"), (Double) p.getOrDefault(divergenceLrFactor),
+          (Integer) p.getOrDefault(maxRollbacks));
       String dir = p.getOrDefault(checkpointDir);
-      if (dir.isEmpty()) return new Fitted(trainer(sc, spec, packed, p, null).fit(options, null), null, -1);
-      CheckpointStore store = new CheckpointStore(dir, sc.hadoopConfiguration(), 3);
+      int every = (Integer) p.getOrDefault(checkpointInterval);
+      CheckpointedFit.Checkpoints checkpoints = dir.isEmpty() ? CheckpointedFit.Checkpoints.NONE
+          : new CheckpointedFit.Checkpoints(dir, 3, every > 0 ? every : 0, 0);
       RunIdentity identity = new RunIdentity(runDefining(p, head), packed.fingerprint(), packed.blockCount(), net.paramCount(),
           net.paramCount() * spec.optimizer().slotsPerParam());
-      CheckpointStore.Loaded c = store.resumable(identity, LOG::warn, "Set checkpointDir to a new folder, or empty " + dir + " to start over");
-      DistributedTrainer t = trainer(sc, spec, packed, p, c == null ? null : c.state());
-      TrainingState start = c != null ? c.state() : TrainingState.start(t.params(), t.state());
-      if (c != null) LOG.info("{}: resuming from {} (global step {})", p.uid(), c.path(), start.step());
-      int every = (Integer) p.getOrDefault(checkpointInterval);
-      try (Checkpointer checkpointer = new Checkpointer(store, identity, every > 0 ? every : 0, 0, start, c == null ? null : c.path())) {
-        return new Fitted(t.fit(options, null, null, start, checkpointer), c == null ? null : c.path(), c == null ? -1 : start.step());
-      }
+      CheckpointedFit.Start from = CheckpointedFit.start(sc, spec, packed, identity, checkpoints, WORDING, false,
+          () -> TrainingState.start(spec.initialParams(), spec.optimizer().initialise(net.paramCount())),
+          line -> LOG.info("{}: {}", p.uid(), line));
+      CheckpointedFit.Outcome o = CheckpointedFit.run(sc, spec, packed, from, settings, WORDING, null, null, null);
+      Map<String, String> provenance = new LinkedHashMap<>();
+      provenance.put("run", p.uid());
+      provenance.put("seed", Long.toString(spec.seed()));
+      provenance.put("trainingRows", Long.toString(packed.rows()));
+      provenance.put("trainingFingerprint", packed.fingerprint().toString());
+      provenance.put("epochs", Integer.toString(o.result().history().size()));
+      provenance.put("params", runDefining(p, head).toString());
+      if (o.resumedFrom() != null) provenance.put("resumedFrom", o.resumedFrom());
+      return new Fitted(o.result(), o.resumedFrom(), o.resumedStep(), scaling, provenance);
     } finally {
       packed.unpersist();
       if (validation != null) validation.unpersist();
     }
-  }
-
-  private DistributedTrainer trainer(JavaSparkContext sc, TrainingSpec spec, PackedData packed, Params p, TrainingState from) {
-    DistributedTrainer t = from == null ? new DistributedTrainer(sc, spec, packed, p.uid())
-        : new DistributedTrainer(sc, spec, packed, p.uid(), from.params(), from.optimizer());
-    return t.reduce(io.sparkprop.driver.loop.DistributedTrainer.Reduce.parse(p.getOrDefault(gradientReduce)))
-        .stepsPerJob((Integer) p.getOrDefault(stepsPerJob));
   }
 
   /** What a checkpoint must match: every training Param that defines the arithmetic, by name, and the output head. */
@@ -244,7 +283,7 @@ final class TrainParams {
   private List<org.apache.spark.ml.param.Param<?>> all() {
     return List.of(layers, activation, init, optimizer, learningRate, weightDecay, schedule, warmupSteps, batchSize, maxIter, seed,
         blockRows, numPartitions, weightCol, validationIndicatorCol, patience, storageLevel, dataPlacement, gradientReduce,
-        stepsPerJob, checkpointDir, checkpointInterval);
+        stepsPerJob, checkpointDir, checkpointInterval, featureScaling, onDivergence, maxRollbacks, divergenceLrFactor);
   }
 
   /** The training spec of the params {@code p} for a run of {@code steps} steps in all (the schedule's length). */
