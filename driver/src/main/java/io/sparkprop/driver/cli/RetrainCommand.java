@@ -47,15 +47,15 @@ final class RetrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobConfig cfg = JobConfig.load(config, common.sets);
-    if (cfg.string("data.validation").isEmpty() && cfg.number("data.validation-fraction", 0, 0.99, true) == 0
-        && !cfg.string("data.format").equals("generated")) {
+    if (cfg.settings().data().validation().isEmpty() && cfg.settings().data().validationFraction() == 0
+        && !cfg.settings().data().format().equals("generated")) {
       throw new ConfigError("retrain compares candidate and incumbent on a holdout: set data.validation or data.validation-fraction (e.g. 0.1)");
     }
-    if (!cfg.string("output.model").isEmpty()) { // the same config file serves train and retrain
-      System.err.println("sparkprop: warning: output.model = " + cfg.string("output.model") + " is ignored by retrain: the registry "
+    if (!cfg.settings().output().model().isEmpty()) { // the same config file serves train and retrain
+      System.err.println("sparkprop: warning: output.model = " + cfg.settings().output().model() + " is ignored by retrain: the registry "
           + registry + " receives the model");
     }
-    try (Session spark = Session.open(common.master, cfg.string("run.name"), common.logLevel())) {
+    try (Session spark = Session.open(common.master, cfg.settings().run().name(), common.logLevel())) {
       return run(spark, cfg, registry, common.out());
     }
   }
@@ -64,21 +64,21 @@ final class RetrainCommand implements Callable<Integer> {
     Configuration hadoop = spark.sc().hadoopConfiguration();
     JavaSparkContext sc = spark.jsc();
     Registry reg = Registry.openOrCreate(registryDir, hadoop);
-    long timeout = (long) (cfg.number("registry.lock-timeout-seconds", 1, 1e9, false) * 1000);
+    long timeout = (long) (cfg.settings().registry().lockTimeoutSeconds() * 1000);
     try (RegistryLock lock = reg.lock(timeout)) {
       String incumbent = reg.current();
-      String initFrom = incumbent == null ? cfg.string("training.init-from") : reg.modelDir(incumbent);
+      String initFrom = incumbent == null ? cfg.settings().training().initFrom() : reg.modelDir(incumbent);
       if (incumbent == null && !initFrom.isEmpty()) initFrom = Registry.resolveModelDir(initFrom, hadoop);
       out.println("retrain: registry " + registryDir + ", current version " + (incumbent == null ? "none (training fresh)" : incumbent));
       NetworkSpec net = cfg.network();
-      String metric = cfg.string("registry.metric");
+      String metric = cfg.settings().registry().metric();
       if (metric.equals("auto")) metric = net.head().isClassification() ? "accuracy" : "mse";
       boolean higherBetter = metric.equals("accuracy");
-      double tolerance = cfg.number("registry.tolerance", 0, 1e12, true);
+      double tolerance = cfg.settings().registry().tolerance();
       try (TrainingJob.Result r = TrainingJob.run(spark, cfg, out, false, initFrom)) {
         // the run is over whatever the gate says: its checkpoints must not block tomorrow's run on new data
-        if (!cfg.string("output.checkpoints").isEmpty()) {
-          new io.sparkprop.driver.checkpoint.CheckpointStore(cfg.string("output.checkpoints"), hadoop, 1).clear();
+        if (!cfg.settings().output().checkpoints().isEmpty()) {
+          new io.sparkprop.driver.checkpoint.CheckpointStore(cfg.settings().output().checkpoints(), hadoop, 1).clear();
         }
         EvalSums cand = Evaluator.evaluate(sc, r.spec, r.model.params(), r.validation, "retrain candidate");
         ObjectNode record = JSON.createObjectNode();
@@ -88,9 +88,9 @@ final class RetrainCommand implements Callable<Integer> {
         gate.put("higherIsBetter", higherBetter);
         ObjectNode holdout = record.putObject("holdout");
         holdout.put("rows", r.validation.rows());
-        holdout.put("source", !cfg.string("data.validation").isEmpty() ? cfg.string("data.validation")
-            : cfg.string("data.format").equals("generated") ? "generated validation set"
-            : "seeded split: data.validation-fraction " + cfg.number("data.validation-fraction", 0, 0.99, true) + " of the training data");
+        holdout.put("source", !cfg.settings().data().validation().isEmpty() ? cfg.settings().data().validation()
+            : cfg.settings().data().format().equals("generated") ? "generated validation set"
+            : "seeded split: data.validation-fraction " + cfg.settings().data().validationFraction() + " of the training data");
         holdout.put("fingerprint", r.validation.fingerprint().toString());
         metrics(record.putObject("candidate"), cand, net);
         double c = value(cand, metric);
@@ -125,15 +125,15 @@ final class RetrainCommand implements Callable<Integer> {
         ObjectNode tm = record.putObject("trainingMetrics");
         r.model.metrics().forEach(tm::put);
         if (decision.equals("published")) {
-          boolean withOpt = cfg.bool("output.save-optimizer-state");
+          boolean withOpt = cfg.settings().output().saveOptimizerState();
           String v = reg.addVersion(r.model, withOpt ? r.optimizer : null, r.spec.optimizer().kind().name(), record, true);
           out.println("published " + v + ": " + reason);
-          var deleted = reg.prune(cfg.integer("registry.keep", 2, 1_000_000));
-          if (!deleted.isEmpty()) out.println("pruned old versions " + deleted + " (registry.keep = " + cfg.integer("registry.keep", 2, 1_000_000) + ")");
+          var deleted = reg.prune(cfg.settings().registry().keep());
+          if (!deleted.isEmpty()) out.println("pruned old versions " + deleted + " (registry.keep = " + cfg.settings().registry().keep() + ")");
           return Sparkprop.OK;
         }
         String where = reg.addRejected(r.model, record);
-        reg.prune(cfg.integer("registry.keep", 2, 1_000_000));
+        reg.prune(cfg.settings().registry().keep());
         out.println("gate refused: " + reason + "; the candidate is kept in " + registryDir + "/" + where + " and " + incumbent
             + " stays current");
         return Sparkprop.GATE_REFUSED;

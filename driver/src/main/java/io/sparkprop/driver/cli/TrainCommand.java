@@ -27,7 +27,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobConfig cfg = JobConfig.load(config, common.sets);
-    try (Session spark = Session.open(common.master, cfg.string("run.name"), common.logLevel())) {
+    try (Session spark = Session.open(common.master, cfg.settings().run().name(), common.logLevel())) {
       TrainingJob.trainAndSave(spark, cfg, common.out(), fresh);
       return Sparkprop.OK;
     }

@@ -28,10 +28,17 @@ import java.util.stream.Collectors;
  */
 public final class JobConfig {
   private final Config config;
+  private Settings settings; // resolved by validate()
+  private NetworkSpec network; // built by validate()
 
   private JobConfig(Config config) {
     this.config = config;
     validate();
+  }
+
+  /** The keys the pipeline and the commands read, typed and checked once ({@link Settings}). */
+  public Settings settings() {
+    return settings;
   }
 
   /** Loads a file (may be null: defaults and overrides only) with overrides "key=value". */
@@ -266,7 +273,12 @@ public final class JobConfig {
     return l.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /** The network model.* describes (built once, when the config loads). */
   public NetworkSpec network() {
+    return network;
+  }
+
+  private NetworkSpec parseNetwork() {
     int[] sizes = layers();
     int hidden = sizes.length - 2;
     List<Activation> acts;
@@ -332,23 +344,20 @@ public final class JobConfig {
 
   /** The training spec for a data set whose epochs have {@code stepsPerEpoch} steps. */
   public TrainingSpec trainingSpec(long stepsPerEpoch) {
-    long total = stepsPerEpoch * integer("training.epochs", 1, 1_000_000);
-    return new TrainingSpec(network(), init(), optimizer(total), integer("training.batch-size", 1, Integer.MAX_VALUE),
-        bool("training.drop-last"), config.getLong("training.seed"), integer("training.block-rows", 1, 1 << 20));
+    Settings.Training t = settings.training();
+    long total = stepsPerEpoch * t.epochs();
+    return new TrainingSpec(network(), init(), optimizer(total), t.batchSize(), t.dropLast(), t.seed(), t.blockRows());
   }
 
   private void validate() {
     for (Key k : Keys.ALL) {
       if (k.defaultValue() != null && !config.hasPath(k.name())) throw new ConfigError("missing " + k.name());
     }
-    network();
+    network = parseNetwork();
     init();
     optimizer(1000);
+    settings = Settings.resolve(this);
     trainingSpec(1);
-    integer("training.partitions", 0, 1 << 20);
-    integer("training.patience", 0, 1 << 20);
-    integer("training.eval-every", 1, 1 << 20);
-    number("data.validation-fraction", 0, 0.99, true);
     String fmt = string("data.format").toLowerCase(Locale.ROOT);
     if (fmt.isEmpty()) throw new ConfigError("data.format is empty; expected idx, libsvm, csv, parquet or generated");
     if (!fmt.equals("generated") && string("data.train").isEmpty()) {
@@ -359,7 +368,6 @@ public final class JobConfig {
     diskReserve();
     gradientReduce();
     integer("training.threads-per-task", 0, 4096);
-    integer("training.steps-per-job", 0, 1 << 30);
     String labelType = string("data.label-type");
     if (!labelType.equals("numeric") && !labelType.equals("string")) {
       throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
@@ -377,23 +385,10 @@ public final class JobConfig {
     } catch (IllegalArgumentException e) {
       throw new ConfigError("data.scaling: " + e.getMessage());
     }
-    integer("data.features", 0, Integer.MAX_VALUE);
-    integer("data.generator.rows", 1, Integer.MAX_VALUE);
-    number("data.generator.noise", 0, 1e6, true);
-    integer("data.generator.arms", 2, 1000);
-    number("data.generator.turns", 0, 1000, false);
-    integer("data.generator.features", 1, 1 << 20);
-    integer("data.generator.classes", 1, 1 << 20);
-    integer("data.generator.hidden", 1, 1 << 20);
     String div = string("training.on-divergence");
     if (!div.equals("stop") && !div.equals("rollback")) {
       throw new ConfigError("training.on-divergence = '" + div + "'; expected stop or rollback");
     }
-    number("training.divergence-lr-factor", 0, 0.999999, false);
-    integer("training.max-rollbacks", 0, 1000);
-    longValue("output.checkpoint-every-steps", 0);
-    number("output.checkpoint-every-seconds", 0, 1e9, true);
-    integer("output.keep-checkpoints", 1, 1_000_000);
     String metric = string("registry.metric");
     if (!List.of("auto", "accuracy", "log-loss", "mse", "mae").contains(metric)) {
       throw new ConfigError("registry.metric = '" + metric + "'; expected auto, accuracy, log-loss, mse or mae");
@@ -403,9 +398,6 @@ public final class JobConfig {
       throw new ConfigError("registry.metric = " + metric + " does not fit a " + network().head().configName() + " output; use "
           + (classification ? "accuracy or log-loss" : "mse or mae"));
     }
-    number("registry.tolerance", 0, 1e12, true);
-    integer("registry.keep", 2, 1_000_000);
-    number("registry.lock-timeout-seconds", 1, 1e9, false);
   }
 
   /** training.storage-level as Spark's StorageLevel. */

@@ -46,7 +46,7 @@ public final class DataLoader {
 
   /** True when the config reads string class labels. */
   static boolean stringLabels(JobConfig cfg) {
-    return cfg.string("data.label-type").equals("string");
+    return cfg.settings().data().labelType().equals("string");
   }
 
   /**
@@ -54,7 +54,7 @@ public final class DataLoader {
    * against the network's output size.
    */
   static List<String> classNames(Session spark, JobConfig cfg, String path, int partitions) {
-    String format = cfg.string("data.format").toLowerCase(Locale.ROOT);
+    String format = cfg.settings().data().format().toLowerCase(Locale.ROOT);
     if (format.equals("idx") || format.equals("libsvm") || format.equals("generated")) {
       throw new ConfigError("data.label-type = string reads class names from csv, parquet, orc or json; " + format
           + " labels are numbers");
@@ -72,10 +72,10 @@ public final class DataLoader {
   }
 
   private static CsvReader.Options csvOptions(JobConfig cfg, Targets targets, boolean unlabeled, int parts) {
-    String w = cfg.string("data.weight-column");
-    BadRows bad = cfg.string("data.bad-rows").equals("drop") ? BadRows.DROP : BadRows.FAIL;
-    return new CsvReader.Options(cfg.string("data.delimiter").charAt(0), cfg.bool("data.header"),
-        unlabeled ? List.of() : cfg.strings("data.label-columns"), cfg.strings("data.feature-columns"),
+    String w = cfg.settings().data().weightColumn();
+    BadRows bad = cfg.settings().data().badRows().equals("drop") ? BadRows.DROP : BadRows.FAIL;
+    return new CsvReader.Options(cfg.settings().data().delimiter().charAt(0), cfg.settings().data().header(),
+        unlabeled ? List.of() : cfg.settings().data().labelColumns(), cfg.settings().data().featureColumns(),
         w.isEmpty() || unlabeled ? null : w, targets, bad, parts);
   }
 
@@ -85,8 +85,8 @@ public final class DataLoader {
     JavaSparkContext sc = spark.jsc();
     NetworkSpec net = cfg.network();
     Targets targets = targets(net);
-    String format = cfg.string("data.format").toLowerCase(Locale.ROOT);
-    BadRows bad = cfg.string("data.bad-rows").equals("drop") ? BadRows.DROP : BadRows.FAIL;
+    String format = cfg.settings().data().format().toLowerCase(Locale.ROOT);
+    BadRows bad = cfg.settings().data().badRows().equals("drop") ? BadRows.DROP : BadRows.FAIL;
     int parts = Math.max(1, partitions);
     switch (format) {
       case "generated":
@@ -99,11 +99,11 @@ public final class DataLoader {
         return CsvReader.read(sc, path, classNames == null || unlabeled ? o : o.withClassNames(classNames));
       }
       case "libsvm":
-        return LibSvmReader.read(sc, path, new LibSvmReader.Options(cfg.integer("data.features", 0, Integer.MAX_VALUE),
+        return LibSvmReader.read(sc, path, new LibSvmReader.Options(cfg.settings().data().features(),
             targets, bad, parts));
       default: {
-        List<String> f = cfg.strings("data.feature-columns");
-        String w = cfg.string("data.weight-column");
+        List<String> f = cfg.settings().data().featureColumns();
+        String w = cfg.settings().data().weightColumn();
         String features = f.isEmpty() ? "features" : f.get(0);
         String weight = w.isEmpty() || unlabeled ? null : w;
         if (classNames != null && !unlabeled) { // string class names: mapped to their indices first
@@ -121,7 +121,7 @@ public final class DataLoader {
 
   /** The label column of a Spark-format source: the first data.label-columns entry. */
   static String labelColumn(JobConfig cfg) {
-    List<String> l = cfg.strings("data.label-columns");
+    List<String> l = cfg.settings().data().labelColumns();
     return l.isEmpty() ? "label" : l.get(0);
   }
 
@@ -138,22 +138,22 @@ public final class DataLoader {
   }
 
   static ExampleSet generate(JavaSparkContext sc, JobConfig cfg, String role, int parts) {
-    long structure = cfg.longValue("training.seed", Long.MIN_VALUE); // the same centres / teacher for every role
+    long structure = cfg.settings().training().seed(); // the same centres / teacher for every role
     long seed = structure * 31 + role.hashCode();                    // other rows for each role
-    long rows = cfg.integer("data.generator.rows", 1, Integer.MAX_VALUE);
+    long rows = cfg.settings().data().generator().rows();
     if (!role.equals("train")) rows = Math.max(1, rows / 4);
-    double noise = cfg.number("data.generator.noise", 0, 1e6, true);
-    int d = cfg.integer("data.generator.features", 1, 1 << 20);
-    int k = cfg.integer("data.generator.classes", 1, 1 << 20);
-    int hidden = cfg.integer("data.generator.hidden", 1, 1 << 20);
-    String name = cfg.string("data.generator.name").toLowerCase(Locale.ROOT);
+    double noise = cfg.settings().data().generator().noise();
+    int d = cfg.settings().data().generator().features();
+    int k = cfg.settings().data().generator().classes();
+    int hidden = cfg.settings().data().generator().hidden();
+    String name = cfg.settings().data().generator().name().toLowerCase(Locale.ROOT);
     NetworkSpec net = cfg.network();
     ExampleSet s;
     switch (name) {
       case "xor": s = Generators.xor(sc, rows, noise, parts, seed); break;
       case "moons": s = Generators.moons(sc, rows, noise, parts, seed); break;
-      case "spirals": s = Generators.spirals(sc, rows, cfg.integer("data.generator.arms", 2, 1000),
-          cfg.number("data.generator.turns", 0, 1000, false), noise, parts, seed); break;
+      case "spirals": s = Generators.spirals(sc, rows, cfg.settings().data().generator().arms(),
+          cfg.settings().data().generator().turns(), noise, parts, seed); break;
       case "blobs": s = Generators.blobs(sc, rows, d, k, 3.0, parts, structure, seed); break;
       case "teacher": s = Generators.teacher(sc, rows, d, hidden, k, false, parts, structure, seed); break;
       case "teacher-regression": s = Generators.teacher(sc, rows, d, hidden, k, true, parts, structure, seed); break;

@@ -33,9 +33,9 @@ public final class ModelJob {
     if (!cfg.network().equals(model.spec())) {
       throw new ConfigError("--set changed model.*: the model holds " + model.spec());
     }
-    int partitions = cfg.integer("training.partitions", 0, 1 << 20);
+    int partitions = cfg.settings().training().partitions();
     if (partitions == 0) partitions = spark.sc().defaultParallelism();
-    String format = cfg.string("data.format");
+    String format = cfg.settings().data().format();
     if (unlabeled && !format.equals("csv") && !format.equals("parquet") && !format.equals("orc") && !format.equals("json")) {
       throw new ConfigError("--unlabeled reads csv or Spark formats (parquet, orc, json), not data.format = " + format
           + " (libsvm and idx always carry labels)");
@@ -55,6 +55,6 @@ public final class ModelJob {
       io.sparkprop.driver.data.DataCheck.release(set);
     }
     this.spec = new TrainingSpec(model.spec(), io.sparkprop.trainer.nn.Init.of(io.sparkprop.trainer.nn.Init.Kind.HE_NORMAL),
-        io.sparkprop.trainer.optim.Optimizer.sgd(1), 1, false, 0, cfg.integer("training.block-rows", 1, 1 << 20));
+        io.sparkprop.trainer.optim.Optimizer.sgd(1), 1, false, 0, cfg.settings().training().blockRows());
   }
 }

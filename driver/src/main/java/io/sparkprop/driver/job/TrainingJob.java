@@ -84,7 +84,7 @@ public final class TrainingJob {
    */
   public static Model trainAndSave(Session spark, JobConfig cfg, PrintStream out, boolean fresh) {
     Configuration hadoop = spark.sc().hadoopConfiguration();
-    String modelOut = cfg.string("output.model").replace("{time}",
+    String modelOut = cfg.settings().output().model().replace("{time}",
         java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     if (!modelOut.isEmpty()) {
       try {
@@ -96,11 +96,11 @@ public final class TrainingJob {
         throw new ConfigError("output.model " + modelOut + ": " + e.getMessage());
       }
     }
-    String initFrom = cfg.string("training.init-from");
+    String initFrom = cfg.settings().training().initFrom();
     if (!initFrom.isEmpty()) initFrom = Registry.resolveModelDir(initFrom, hadoop);
     try (TrainingJob.Result r = run(spark, cfg, out, fresh, initFrom)) {
       if (!modelOut.isEmpty()) {
-        boolean withOptimizer = cfg.bool("output.save-optimizer-state");
+        boolean withOptimizer = cfg.settings().output().saveOptimizerState();
         ModelFiles.save(r.model, modelOut, hadoop, withOptimizer ? r.optimizer : null, r.spec.optimizer().kind().name());
         out.println("model written to " + modelOut + (withOptimizer ? " (with optimizer state)" : ""));
       }
@@ -116,9 +116,9 @@ public final class TrainingJob {
    */
   public static Result run(Session spark, JobConfig cfg, PrintStream out, boolean fresh, String initFrom) {
     JavaSparkContext sc = spark.jsc();
-    String runName = cfg.string("run.name");
+    String runName = cfg.settings().run().name();
     NetworkSpec net = cfg.network();
-    int partitions = cfg.integer("training.partitions", 0, 1 << 20);
+    int partitions = cfg.settings().training().partitions();
     if (partitions == 0) partitions = sc.defaultParallelism();
     Model start = initFrom.isEmpty() ? null : warmStartModel(initFrom, cfg, sc);
 
@@ -145,7 +145,7 @@ public final class TrainingJob {
     List<String> labels = null; // class names: the warm-start model's (fitted once), or fitted on the training data
     if (DataLoader.stringLabels(cfg)) {
       labels = start != null && start.labels() != null ? start.labels()
-          : DataLoader.classNames(spark, cfg, cfg.string("data.train"), partitions);
+          : DataLoader.classNames(spark, cfg, cfg.settings().data().train(), partitions);
       out.println("classes: " + labels + (start != null && start.labels() != null ? " (from the warm-start model)" : ""));
     } else if (start != null && start.labels() != null) {
       throw new ConfigError("the warm-start model names its classes " + start.labels() + "; set data.label-type = string");
@@ -155,7 +155,7 @@ public final class TrainingJob {
     if (DistributedTrainer.reducesOnExecutors(cfg.gradientReduce(), sc.sc().isLocal(), partitions, net.paramCount())) {
       budget = budget.reserving(StorageBudget.sliceBytesPerExecutor(partitions, budget.executors(), net.paramCount()));
     }
-    DataCheck.Placed trainPlaced = DataCheck.checkPlaced(DataLoader.load(spark, cfg, cfg.string("data.train"), "train", partitions,
+    DataCheck.Placed trainPlaced = DataCheck.checkPlaced(DataLoader.load(spark, cfg, cfg.settings().data().train(), "train", partitions,
         false, labels), net, "training", placement, budget);
     ExampleSet train = trainPlaced.set();
     checked.add(train);
@@ -163,22 +163,22 @@ public final class TrainingJob {
     Placement valPlacement = trainPlacement;
     Placement testPlacement = Placement.MEMORY;
     ExampleSet validation = null;
-    String valPath = cfg.string("data.validation");
-    double fraction = cfg.number("data.validation-fraction", 0, 0.99, true);
-    if (!valPath.isEmpty() || cfg.string("data.format").equals("generated")) {
+    String valPath = cfg.settings().data().validation();
+    double fraction = cfg.settings().data().validationFraction();
+    if (!valPath.isEmpty() || cfg.settings().data().format().equals("generated")) {
       DataCheck.Placed v = DataCheck.checkPlaced(DataLoader.load(spark, cfg, valPath, "validation", partitions, false, labels), net,
           "validation", placement, budget);
       validation = v.set();
       valPlacement = v.placement();
       checked.add(validation);
     } else if (fraction > 0) {
-      ExampleSet[] s = Splits.trainValidation(train, fraction, cfg.longValue("training.seed", Long.MIN_VALUE));
+      ExampleSet[] s = Splits.trainValidation(train, fraction, cfg.settings().training().seed());
       train = s[0];
       validation = s[1];
     }
-    String testPath = cfg.string("data.test");
+    String testPath = cfg.settings().data().test();
     ExampleSet test = null;
-    if (!testPath.isEmpty() || cfg.string("data.format").equals("generated")) {
+    if (!testPath.isEmpty() || cfg.settings().data().format().equals("generated")) {
       DataCheck.Placed t = DataCheck.checkPlaced(DataLoader.load(spark, cfg, testPath, "test", partitions, false, labels), net,
           "test", placement, budget);
       test = t.set();
@@ -190,7 +190,7 @@ public final class TrainingJob {
       train = train.withBlocks(train.blocks().coalesce(partitions), train.description());
     }
     FeatureScaling scaling = start != null ? start.scaling()
-        : FeatureScaling.fit(FeatureScaling.parseKind(cfg.string("data.scaling")), train);
+        : FeatureScaling.fit(FeatureScaling.parseKind(cfg.settings().data().scaling()), train);
     train = scaling.apply(train);
     if (validation != null) validation = scaling.apply(validation);
     if (test != null) test = scaling.apply(test);
@@ -233,9 +233,9 @@ public final class TrainingJob {
           + java.util.Arrays.toString(m.spec().sizes()) + ") but model.* describes " + net + " (layers "
           + java.util.Arrays.toString(net.sizes()) + "); warm starts need the same architecture and feature count");
     }
-    FeatureScaling.Kind wanted = FeatureScaling.parseKind(cfg.string("data.scaling"));
+    FeatureScaling.Kind wanted = FeatureScaling.parseKind(cfg.settings().data().scaling());
     if (wanted != m.scaling().kind()) {
-      throw new ConfigError("data.scaling = " + cfg.string("data.scaling") + " but the warm-start model " + dir + " was trained with "
+      throw new ConfigError("data.scaling = " + cfg.settings().data().scaling() + " but the warm-start model " + dir + " was trained with "
           + m.scaling().kind().name().toLowerCase().replace('_', '-') + " scaling, which it carries over; set data.scaling = "
           + m.scaling().kind().name().toLowerCase().replace('_', '-'));
     }
@@ -244,10 +244,10 @@ public final class TrainingJob {
 
   private static Result fit(JavaSparkContext sc, JobConfig cfg, PrintStream out, boolean fresh, String initFrom, Model start,
       List<String> labels, FeatureScaling scaling, PackedData trainData, PackedData valData, PackedData testData, int partitions) {
-    String runName = cfg.string("run.name");
+    String runName = cfg.settings().run().name();
     NetworkSpec net = cfg.network();
-    int batch = cfg.integer("training.batch-size", 1, Integer.MAX_VALUE);
-    long spe = cfg.bool("training.drop-last") ? trainData.rows() / batch : (trainData.rows() + batch - 1) / batch;
+    int batch = cfg.settings().training().batchSize();
+    long spe = cfg.settings().training().dropLast() ? trainData.rows() / batch : (trainData.rows() + batch - 1) / batch;
     if (spe == 0) {
       throw new ConfigError("training.batch-size = " + batch + " with drop-last leaves no batch of " + trainData.rows() + " examples");
     }
@@ -257,23 +257,23 @@ public final class TrainingJob {
     RunIdentity identity = new RunIdentity(cfg.runDefiningValues(), trainData.fingerprint(), trainData.blockCount(),
         net.paramCount(), slots);
 
-    String ckptDir = cfg.string("output.checkpoints");
-    int epochs = cfg.integer("training.epochs", 1, 1_000_000);
+    String ckptDir = cfg.settings().output().checkpoints();
+    int epochs = cfg.settings().training().epochs();
     CheckpointedFit.Settings settings = new CheckpointedFit.Settings(runName, new FitOptions(epochs, valData,
-        cfg.integer("training.eval-every", 1, 1 << 20), cfg.integer("training.patience", 0, 1 << 20)), cfg.gradientReduce(),
-        cfg.integer("training.steps-per-job", 0, 1 << 30), cfg.string("training.on-divergence").equals("rollback"),
-        cfg.number("training.divergence-lr-factor", 0, 0.999999, false), cfg.integer("training.max-rollbacks", 0, 1000));
+        cfg.settings().training().evalEvery(), cfg.settings().training().patience()), cfg.gradientReduce(),
+        cfg.settings().training().stepsPerJob(), cfg.settings().training().onDivergence().equals("rollback"),
+        cfg.settings().training().divergenceLrFactor(), cfg.settings().training().maxRollbacks());
     CheckpointedFit.Checkpoints checkpoints = new CheckpointedFit.Checkpoints(ckptDir,
-        cfg.integer("output.keep-checkpoints", 1, 1_000_000), cfg.longValue("output.checkpoint-every-steps", 0),
-        cfg.number("output.checkpoint-every-seconds", 0, 1e9, true));
+        cfg.settings().output().keepCheckpoints(), cfg.settings().output().checkpointEverySteps(),
+        cfg.settings().output().checkpointEverySeconds());
     java.util.function.Supplier<TrainingState> initial = () -> {
       float[] params = start != null ? start.params() : spec.initialParams();
       OptimizerState opt = spec.optimizer().initialise(net.paramCount());
-      if (start != null && cfg.bool("training.init-optimizer")) {
+      if (start != null && cfg.settings().training().initOptimizer()) {
         opt = ModelFiles.loadOptimizerState(initFrom, sc.hadoopConfiguration(), spec.optimizer().kind().name(), slots);
       }
       if (start != null) {
-        out.println("warm start from " + initFrom + (cfg.bool("training.init-optimizer")
+        out.println("warm start from " + initFrom + (cfg.settings().training().initOptimizer()
             ? " (with its optimizer state after " + opt.priorSteps() + " steps)" : ""));
       }
       return TrainingState.start(params, opt);
@@ -281,8 +281,8 @@ public final class TrainingJob {
     CheckpointedFit.Start from = CheckpointedFit.start(sc, spec, trainData, identity, checkpoints, WORDING, fresh, initial,
         out::println);
     String resumedFrom = from.resumedFrom();
-    RunOutput output = new RunOutput(cfg.string("output.dir"), out, epochs, net.head().isClassification(),
-        cfg.bool("output.step-metrics"), spe, resumedFrom != null);
+    RunOutput output = new RunOutput(cfg.settings().output().dir(), out, epochs, net.head().isClassification(),
+        cfg.settings().output().stepMetrics(), spe, resumedFrom != null);
     Evaluator.Evaluation[] evals = new Evaluator.Evaluation[2];
     CheckpointedFit.Outcome fit;
     try {
@@ -319,7 +319,7 @@ public final class TrainingJob {
     Map<String, String> provenance = new LinkedHashMap<>();
     provenance.put("run", runName);
     provenance.put("seed", Long.toString(spec.seed()));
-    provenance.put("trainingData", cfg.string("data.train").isEmpty() ? cfg.string("data.format") : cfg.string("data.train"));
+    provenance.put("trainingData", cfg.settings().data().train().isEmpty() ? cfg.settings().data().format() : cfg.settings().data().train());
     provenance.put("trainingRows", Long.toString(trainData.rows()));
     provenance.put("trainingFingerprint", trainData.fingerprint().toString());
     provenance.put("epochs", Integer.toString(result.history().size()));
@@ -329,7 +329,7 @@ public final class TrainingJob {
     Model model = new Model(net, params, scaling, labels, provenance, metrics);
     PackedData reportData = testData != null ? testData : valData;
     Evaluator.Evaluation reportEval = testEval != null ? testEval : valEval; // reportData's
-    RunReport.write(cfg.string("output.dir"), runName, model, result.history(),
+    RunReport.write(cfg.settings().output().dir(), runName, model, result.history(),
         reportEval == null ? null : reportEval.confusion(), RunReport.sample(reportData, model, 1500),
         provenance.get("trainingData") + " (" + trainData.rows() + " training examples)", out);
     return new Result(model, fit.optimizer(), spec, trainData, valData, testData, result);
