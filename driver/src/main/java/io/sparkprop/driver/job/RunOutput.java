@@ -67,6 +67,8 @@ final class RunOutput implements AutoCloseable {
     j.put("stepMillis", stats.wallNanos() / 1e6);
     j.put("slowestTaskMillis", stats.maxTaskComputeNanos() / 1e6);
     j.put("updateMillis", stats.updateNanos() / 1e6);
+    j.put("broadcastMillis", stats.broadcastNanos() / 1e6);
+    j.put("weightsFetchMillis", stats.maxParamsNanos() / 1e6);
     write(j);
   }
 

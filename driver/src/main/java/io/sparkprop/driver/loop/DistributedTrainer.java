@@ -58,6 +58,8 @@ public final class DistributedTrainer {
   private final byte[] paramBytes; // the parameters as broadcast (little-endian float32), reused by every step
   private final scala.collection.immutable.Seq<Object> stepPartitions; // every partition, as runJob takes them
   private StepStats lastStats;
+  private long lastBroadcastNanos;
+  private long weightsInTaskBytes = WEIGHTS_IN_TASK_BYTES;
   private Reduce reduce = Reduce.AUTO;
   private Boolean onExecutors; // the resolved choice, at the first step
   private final int reduceRun = java.util.concurrent.ThreadLocalRandom.current().nextInt(1 << 30);
@@ -88,6 +90,13 @@ public final class DistributedTrainer {
    * used up): each reruns the step from the same broadcast parameters, so the result is the same.
    */
   static final int STEP_ATTEMPTS = 4;
+
+  /**
+   * Weights up to this size travel inside each step's task closure (with Spark's own task-binary
+   * broadcast, one fetch per executor and step); larger ones in a broadcast of their own
+   * ({@link StepWeights}). 4 MB is one piece of Spark's default broadcast block size.
+   */
+  static final long WEIGHTS_IN_TASK_BYTES = 4L << 20;
 
   /** AUTO reduces on the executors from this many extra gradient bytes per step into the driver. */
   public static final long REDUCE_BYTES = 8L << 20;
@@ -239,19 +248,23 @@ public final class DistributedTrainer {
     bad = firstNonFinite(params);
     if (bad >= 0) throw DivergenceException.parameter(t, bad, params[bad]);
     long t2 = System.nanoTime();
-    lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1);
+    lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1, lastBroadcastNanos, sum.maxParamsNanos());
     return new LossSum(sum.loss(), sum.weight(), sum.count());
   }
 
   /** The first job of step t: every partition's gradient, summed on the driver or (slices > 0) stored on the executors. */
   private OrderedSum gradientJob(int epoch, int k, long t, int slices) {
-    Broadcast<byte[]> bc = sc.sc().broadcast(ExecutorState.encodeParams(params, paramBytes), PARAMS_TAG);
+    long b0 = System.nanoTime();
+    byte[] bytes = ExecutorState.encodeParams(params, paramBytes);
+    Broadcast<byte[]> bc = bytes.length > weightsInTaskBytes ? sc.sc().broadcast(bytes, PARAMS_TAG) : null;
+    StepWeights weights = bc != null ? StepWeights.broadcast(bc) : StepWeights.inline(bytes);
+    lastBroadcastNanos = System.nanoTime() - b0;
     OrderedSum sum = new OrderedSum(data.partitions(), slices > 0 ? null : gradSum);
     try {
-      sc.sc().runJob(data.blocks(), new PartitionGradient(bc, spec, plan, epoch, k, slices, reduceRun, t), stepPartitions, sum,
-          STEP_TAG);
+      sc.sc().runJob(data.blocks(), new PartitionGradient(weights, spec, plan, epoch, k, slices, reduceRun, t), stepPartitions,
+          sum, STEP_TAG);
     } finally {
-      bc.destroy();
+      if (bc != null) bc.destroy();
     }
     return sum;
   }
@@ -364,12 +377,13 @@ public final class DistributedTrainer {
   /**
    * Bytes of the task binary every step's job ships to every task: what Spark's DAGScheduler
    * serializes and broadcasts for a result stage, the RDD with its lineage and the step's
-   * function. A reader that captures something heavy (a Hadoop Configuration, rows) shows here.
+   * function, without the weights (which small networks add, {@link StepWeights}). A reader that
+   * captures something heavy (a Hadoop Configuration, rows) shows here.
    */
   public long stepTaskBinaryBytes() {
     Broadcast<byte[]> bc = sc.sc().broadcast(new byte[4], PARAMS_TAG);
     try {
-      Object pair = new scala.Tuple2<>(data.blocks(), new PartitionGradient(bc, spec, plan, 0, 0, 0, 0, 0));
+      Object pair = new scala.Tuple2<>(data.blocks(), new PartitionGradient(StepWeights.broadcast(bc), spec, plan, 0, 0, 0, 0, 0));
       return org.apache.spark.SparkEnv.get().closureSerializer().newInstance()
           .serialize(pair, ClassTag$.MODULE$.apply(Object.class)).remaining();
     } finally {
@@ -441,6 +455,12 @@ public final class DistributedTrainer {
     }
     close();
     return r;
+  }
+
+  /** Weights above {@code bytes} go in a broadcast of their own (tests: both ways give the same bits). */
+  DistributedTrainer weightsInTaskBytes(long bytes) {
+    this.weightsInTaskBytes = bytes;
+    return this;
   }
 
   /** The current parameters: the array every step updates in place, not a copy. */

@@ -19,6 +19,7 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   private double weight;
   private long count;
   private long maxComputeNanos;
+  private long maxParamsNanos;
 
   OrderedSum(int partitions) {
     this(partitions, null);
@@ -49,6 +50,7 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
 
   private void add(StepResult r) {
     maxComputeNanos = Math.max(maxComputeNanos, r.computeNanos);
+    maxParamsNanos = Math.max(maxParamsNanos, r.paramsNanos);
     loss += r.loss;
     weight += r.weight;
     count += r.count;
@@ -91,6 +93,9 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   synchronized long count() { check(); return count; }
   /** The slowest task's compute time. */
   synchronized long maxComputeNanos() { check(); return maxComputeNanos; }
+
+  /** The longest any task took to get the step's weights (fetch and decode of the broadcast). */
+  synchronized long maxParamsNanos() { check(); return maxParamsNanos; }
 
   private void check() {
     if (next != pending.length) {

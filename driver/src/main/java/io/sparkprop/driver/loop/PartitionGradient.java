@@ -9,7 +9,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.TaskContext;
-import org.apache.spark.broadcast.Broadcast;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction2;
 
@@ -17,7 +16,7 @@ import scala.runtime.AbstractFunction2;
 final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<RowSource>, byte[]>
     implements Serializable {
   private static final long serialVersionUID = 1L;
-  private final Broadcast<byte[]> params;
+  private final StepWeights params;
   private final TrainingSpec spec;
   private final BatchPlan plan;
   private final int epoch;
@@ -26,7 +25,7 @@ final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<Ro
   private final int run;
   private final long globalStep;
 
-  PartitionGradient(Broadcast<byte[]> params, TrainingSpec spec, BatchPlan plan, int epoch, int k, int slices, int run, long step) {
+  PartitionGradient(StepWeights params, TrainingSpec spec, BatchPlan plan, int epoch, int k, int slices, int run, long step) {
     this.params = params;
     this.spec = spec;
     this.plan = plan;
@@ -44,17 +43,18 @@ final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<Ro
     long t0 = System.nanoTime();
     List<RowSource> blocks = new ArrayList<>(1); // one, or a group: one thread each, added in block order
     while (it.hasNext()) blocks.add(it.next());
-    float[] p = ExecutorState.params(params);
+    float[] p = params.get();
+    long fetched = System.nanoTime() - t0;
     ExecutorState.Group g = ExecutorState.group(spec);
     LossSum s = g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf),
         ExecutorState.ranges(blocks.size()), false);
     float[] grad = g.sum();
-    if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0);
+    if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0, fetched);
     if (slices > 0) {
       String where = ExecutorReduce.store(grad, run, globalStep, ctx.partitionId(), slices);
       ExecutorFaults.point(ExecutorFaults.STORED, globalStep);
-      return StepResult.stored(where, s.loss(), s.weight(), s.count(), System.nanoTime() - t0);
+      return StepResult.stored(where, s.loss(), s.weight(), s.count(), System.nanoTime() - t0, fetched);
     }
-    return StepResult.encode(grad, s.loss(), s.weight(), s.count(), System.nanoTime() - t0);
+    return StepResult.encode(grad, s.loss(), s.weight(), s.count(), System.nanoTime() - t0, fetched);
   }
 }

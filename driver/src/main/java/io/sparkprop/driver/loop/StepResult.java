@@ -10,17 +10,19 @@ import java.nio.FloatBuffer;
  * float[] element by element; Kryo's default field serializer would drop a custom encoding.)
  *
  * <p>Layout, little-endian: loss (double), weight (double), count (long), compute nanoseconds
- * (long), gradient length (int, -1 when the partition held no member of the batch, so nothing is
+ * (long), nanoseconds the task took to get the step's weights (the broadcast's fetch and decode,
+ * long), gradient length (int, -1 when the partition held no member of the batch, so nothing is
  * shipped; -2 when the gradient stays on the executor for {@link ExecutorReduce}, followed by
  * where, as UTF-8), then the gradient floats in the parameter layout.
  */
 final class StepResult {
-  static final int HEADER = 8 * 4 + 4;
+  static final int HEADER = 8 * 5 + 4;
 
   final double loss;
   final double weight;
   final long count;
   final long computeNanos;
+  final long paramsNanos;
   /** View of the gradient inside the wire bytes, or null. */
   final FloatBuffer grad;
   /** Where the gradient's slices are stored ("host:port:executorId"), or null. */
@@ -31,6 +33,7 @@ final class StepResult {
     weight = b.getDouble();
     count = b.getLong();
     computeNanos = b.getLong();
+    paramsNanos = b.getLong();
     int n = b.getInt();
     grad = n < 0 ? null : b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     location = n == -2 ? java.nio.charset.StandardCharsets.UTF_8.decode(b.slice()).toString() : null;
@@ -39,24 +42,24 @@ final class StepResult {
     }
   }
 
-  static byte[] encode(float[] grad, double loss, double weight, long count, long computeNanos) {
+  static byte[] encode(float[] grad, double loss, double weight, long count, long computeNanos, long paramsNanos) {
     int n = grad == null ? 0 : grad.length;
     ByteBuffer b = ByteBuffer.allocate(HEADER + 4 * n).order(ByteOrder.LITTLE_ENDIAN);
-    b.putDouble(loss).putDouble(weight).putLong(count).putLong(computeNanos).putInt(grad == null ? -1 : n);
+    b.putDouble(loss).putDouble(weight).putLong(count).putLong(computeNanos).putLong(paramsNanos).putInt(grad == null ? -1 : n);
     if (grad != null) b.asFloatBuffer().put(grad);
     return b.array();
   }
 
   /** A result whose gradient stays on the executor, sliced, at {@code location}. */
-  static byte[] stored(String location, double loss, double weight, long count, long computeNanos) {
+  static byte[] stored(String location, double loss, double weight, long count, long computeNanos, long paramsNanos) {
     byte[] where = location.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(HEADER + where.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.putDouble(loss).putDouble(weight).putLong(count).putLong(computeNanos).putInt(-2).put(where);
+    b.putDouble(loss).putDouble(weight).putLong(count).putLong(computeNanos).putLong(paramsNanos).putInt(-2).put(where);
     return b.array();
   }
 
-  static byte[] empty(long computeNanos) {
-    return encode(null, 0, 0, 0, computeNanos);
+  static byte[] empty(long computeNanos, long paramsNanos) {
+    return encode(null, 0, 0, 0, computeNanos, paramsNanos);
   }
 
   static StepResult decode(byte[] bytes) {

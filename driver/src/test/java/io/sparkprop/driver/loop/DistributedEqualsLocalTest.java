@@ -59,10 +59,14 @@ class DistributedEqualsLocalTest {
     DistributedTrainer dist = new DistributedTrainer(sc, spec, data, "eq-" + kind + "-" + partitions);
     DistributedTrainer reduced = new DistributedTrainer(sc, spec, data, "eq-reduced-" + kind + "-" + partitions)
         .reduce(DistributedTrainer.Reduce.EXECUTORS);
+    // weights in a broadcast of their own, as networks above StepWeights' limit get them
+    DistributedTrainer broadcast = new DistributedTrainer(sc, spec, data, "eq-broadcast-" + kind + "-" + partitions)
+        .weightsInTaskBytes(0);
     for (int t = 0; t < 10; t++) {
       LossSum l = local.step();
       LossSum d = dist.step();
       reduced.step();
+      broadcast.step();
       assertEquals(l.count(), d.count(), "examples in step " + t);
       assertEquals(l.weight(), d.weight(), 1e-9 * l.weight(), "weight of step " + t);
     }
@@ -71,6 +75,7 @@ class DistributedEqualsLocalTest {
     float[] wl = local.params();
     float[] wd = dist.params();
     assertArrayEquals(wd, reduced.params(), 0f, "reduced on the executors vs the driver's sum");
+    assertArrayEquals(wd, broadcast.params(), 0f, "weights broadcast vs carried in the task");
     if (partitions == 1) {
       assertArrayEquals(wl, wd, 0f, "one partition must equal the local trainer bit for bit");
       assertTrue(local.state().sameAs(dist.state()), "optimizer state");

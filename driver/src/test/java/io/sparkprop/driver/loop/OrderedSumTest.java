@@ -22,12 +22,12 @@ class OrderedSumTest {
     byte[][] results = new byte[parts][];
     for (int p = 0; p < parts; p++) {
       if (p == 4) {
-        results[p] = StepResult.empty(5); // a partition with no member of the batch
+        results[p] = StepResult.empty(5, 1); // a partition with no member of the batch
         continue;
       }
       float[] g = new float[1000];
       for (int i = 0; i < g.length; i++) g[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(8) - 4));
-      results[p] = StepResult.encode(g, p * 1.5, p + 1, p + 1, 100 + p);
+      results[p] = StepResult.encode(g, p * 1.5, p + 1, p + 1, 100 + p, 10 + p);
     }
     OrderedSum inOrder = new OrderedSum(parts);
     for (int p = 0; p < parts; p++) inOrder.apply(p, results[p]);
@@ -47,7 +47,7 @@ class OrderedSumTest {
   @Test
   void encodeDecode_roundTripsExactly() {
     float[] g = {1.5f, -0f, Float.MIN_VALUE, 3.4e38f};
-    StepResult d = StepResult.decode(StepResult.encode(g, 2.25, 3.5, 7, 99));
+    StepResult d = StepResult.decode(StepResult.encode(g, 2.25, 3.5, 7, 99, 42));
     float[] back = new float[4];
     d.grad.get(back);
     assertArrayEquals(g, back, 0f);
@@ -56,13 +56,14 @@ class OrderedSumTest {
     assertEquals(3.5, d.weight, 0);
     assertEquals(7, d.count);
     assertEquals(99, d.computeNanos);
-    assertNull(StepResult.decode(StepResult.empty(1)).grad);
+    assertEquals(42, d.paramsNanos);
+    assertNull(StepResult.decode(StepResult.empty(1, 0)).grad);
   }
 
   @Test
   void readingBeforeEveryPartitionArrived_isAStateError() {
     OrderedSum s = new OrderedSum(2);
-    s.apply(1, StepResult.empty(0));
+    s.apply(1, StepResult.empty(0, 0));
     IllegalStateException e = assertThrows(IllegalStateException.class, s::grad);
     assertEquals("only 0 of 2 partitions have been added", e.getMessage());
   }
