@@ -33,7 +33,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * the optimizer update; the step minus the slowest task. Prints Markdown.
  *
  * <p>Usage: {@code ClusterStepBenchmark MASTER PARTITIONS EPOCHS [KEY=VALUE ...]} (overrides of
- * conf/fashion-mnist.conf); executors load the classes from this JVM's class path
+ * conf/fashion-mnist.conf, or of the config that {@code -Dsparkprop.bench.config} names); executors load the classes from this JVM's class path
  * (spark.executor.extraClassPath), which a cluster on this machine can read.
  */
 public final class ClusterStepBenchmark {
@@ -106,7 +106,7 @@ public final class ClusterStepBenchmark {
         "data.validation=/usr/share/datasets/fashion-mnist/t10k", "data.validation-fraction=0", "output.step-metrics=true",
         "output.dir=" + out, "output.model=\"\"", "output.checkpoints=\"\"", "run.name=cluster-step"));
     sets.addAll(extra);
-    JobConfig cfg = JobConfig.load("conf/fashion-mnist.conf", sets);
+    JobConfig cfg = JobConfig.load(System.getProperty("sparkprop.bench.config", "conf/fashion-mnist.conf"), sets);
     boolean local = master.startsWith("local");
     if (!local) {
       System.setProperty("spark.executor.extraClassPath", System.getProperty("java.class.path"));
