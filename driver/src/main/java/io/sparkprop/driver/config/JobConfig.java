@@ -358,49 +358,13 @@ public final class JobConfig {
     optimizer(1000);
     settings = Settings.resolve(this);
     trainingSpec(1);
-    String fmt = string("data.format").toLowerCase(Locale.ROOT);
-    if (fmt.isEmpty()) throw new ConfigError("data.format is empty; expected idx, libsvm, csv, parquet or generated");
-    if (!fmt.equals("generated") && string("data.train").isEmpty()) {
-      throw new ConfigError("data.train is empty; give the training data path (data.format = " + fmt + ")");
-    }
     storageLevel();
     placement();
     diskReserve();
     gradientReduce();
     integer("training.threads-per-task", 0, 4096);
-    String labelType = string("data.label-type");
-    if (!labelType.equals("numeric") && !labelType.equals("string")) {
-      throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
-    }
-    if (labelType.equals("string") && network().head() != io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY) {
-      throw new ConfigError("data.label-type = string names classes; it needs model.output = softmax, not "
-          + network().head().configName());
-    }
-    String bad = string("data.bad-rows");
-    if (!bad.equals("fail") && !bad.equals("drop")) throw new ConfigError("data.bad-rows = '" + bad + "'; expected fail or drop");
-    String delim = string("data.delimiter");
-    if (delim.length() != 1) throw new ConfigError("data.delimiter = '" + delim + "' must be exactly one character");
-    try {
-      io.sparkprop.datasets.FeatureScaling.parseKind(string("data.scaling"));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigError("data.scaling: " + e.getMessage());
-    }
-    String div = string("training.on-divergence");
-    if (!div.equals("stop") && !div.equals("rollback")) {
-      throw new ConfigError("training.on-divergence = '" + div + "'; expected stop or rollback");
-    }
-    String metric = string("registry.metric");
-    if (!List.of("auto", "accuracy", "log-loss", "mse", "mae").contains(metric)) {
-      throw new ConfigError("registry.metric = '" + metric + "'; expected auto, accuracy, log-loss, mse or mae");
-    }
-    boolean classification = network().head().isClassification();
-    if (classification ? metric.equals("mse") || metric.equals("mae") : metric.equals("accuracy") || metric.equals("log-loss")) {
-      throw new ConfigError("registry.metric = " + metric + " does not fit a " + network().head().configName() + " output; use "
-          + (classification ? "accuracy or log-loss" : "mse or mae"));
-    }
   }
 
-  /** training.storage-level as Spark's StorageLevel. */
   /** training.disk-reserve-mb in bytes. */
   public long diskReserve() {
     return (long) number("training.disk-reserve-mb", 0, 1e12, true) << 20;

@@ -1,6 +1,7 @@
 package io.sparkprop.driver.config;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A job's settings, resolved once from the config when it loads: every key that the pipeline and
@@ -85,6 +86,46 @@ public record Settings(Run run, Data data, Training training, Output output, Reg
         c.number("registry.lock-timeout-seconds", 1, 1e9, false),
         c.number("registry.tolerance", 0, 1e12, true),
         c.string("registry.metric"));
+    check(c);
     return new Settings(run, data, training, output, registry);
+  }
+
+  /** The keys whose values are names from a fixed set, and the ones that must agree with the network's output. */
+  private static void check(JobConfig c) {
+    String fmt = c.string("data.format").toLowerCase(Locale.ROOT);
+    if (fmt.isEmpty()) throw new ConfigError("data.format is empty; expected idx, libsvm, csv, parquet or generated");
+    if (!fmt.equals("generated") && c.string("data.train").isEmpty()) {
+      throw new ConfigError("data.train is empty; give the training data path (data.format = " + fmt + ")");
+    }
+    String labelType = c.string("data.label-type");
+    if (!labelType.equals("numeric") && !labelType.equals("string")) {
+      throw new ConfigError("data.label-type = '" + labelType + "'; expected numeric or string");
+    }
+    if (labelType.equals("string") && c.network().head() != io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY) {
+      throw new ConfigError("data.label-type = string names classes; it needs model.output = softmax, not "
+          + c.network().head().configName());
+    }
+    String bad = c.string("data.bad-rows");
+    if (!bad.equals("fail") && !bad.equals("drop")) throw new ConfigError("data.bad-rows = '" + bad + "'; expected fail or drop");
+    String delim = c.string("data.delimiter");
+    if (delim.length() != 1) throw new ConfigError("data.delimiter = '" + delim + "' must be exactly one character");
+    try {
+      io.sparkprop.datasets.FeatureScaling.parseKind(c.string("data.scaling"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("data.scaling: " + e.getMessage());
+    }
+    String div = c.string("training.on-divergence");
+    if (!div.equals("stop") && !div.equals("rollback")) {
+      throw new ConfigError("training.on-divergence = '" + div + "'; expected stop or rollback");
+    }
+    String metric = c.string("registry.metric");
+    if (!List.of("auto", "accuracy", "log-loss", "mse", "mae").contains(metric)) {
+      throw new ConfigError("registry.metric = '" + metric + "'; expected auto, accuracy, log-loss, mse or mae");
+    }
+    boolean classification = c.network().head().isClassification();
+    if (classification ? metric.equals("mse") || metric.equals("mae") : metric.equals("accuracy") || metric.equals("log-loss")) {
+      throw new ConfigError("registry.metric = " + metric + " does not fit a " + c.network().head().configName() + " output; use "
+          + (classification ? "accuracy or log-loss" : "mse or mae"));
+    }
   }
 }

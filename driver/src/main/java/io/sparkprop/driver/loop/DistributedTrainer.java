@@ -17,10 +17,10 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
-import scala.reflect.ClassTag$;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.Iterator;
+import scala.reflect.ClassTag$;
 import scala.reflect.ClassTag;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
@@ -43,7 +43,7 @@ import scala.runtime.BoxedUnit;
  */
 public final class DistributedTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
-  private static final ClassTag<byte[]> STEP_TAG = ClassTag$.MODULE$.apply(byte[].class);
+  static final ClassTag<byte[]> STEP_TAG = ClassTag$.MODULE$.apply(byte[].class);
   static final ClassTag<byte[]> PARAMS_TAG = ClassTag$.MODULE$.apply(byte[].class);
 
   private final JavaSparkContext sc;
@@ -282,61 +282,6 @@ public final class DistributedTrainer {
     return cap;
   }
 
-  /** What one job of several steps did: the steps' sums and timings, and the divergence that ended it early, if any. */
-  record Chunk(long firstStep, LossSum[] sums, StepStats[] stats, DivergenceException failure) {}
-
-  /**
-   * Runs {@code n} steps (inside the current epoch) as one Spark job ({@link FusedSteps}) and
-   * takes over the parameters and optimizer state it ends with. A step whose loss, gradient or
-   * new parameters are not finite ends the chunk; its {@link DivergenceException} is returned with
-   * the steps before it, the state left as {@link #step()} leaves it.
-   */
-  Chunk chunk(int n) {
-    long t = state.step();
-    int spe = plan.stepsPerEpoch();
-    long t0 = System.nanoTime();
-    sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
-    sc.setJobDescription(runName + ": epoch " + t / spe + " steps " + t % spe + "-" + (t % spe + n - 1) + " (global steps "
-        + t + "-" + (t + n - 1) + ", one task)");
-    FusedSteps.Handoff byReference = stateByReference() ? FusedSteps.Handoff.open(params, state) : null;
-    Broadcast<byte[]> bc = byReference == null ? sc.sc().broadcast(FusedSteps.encodeState(params, state), PARAMS_TAG) : null;
-    byte[][] out = new byte[1][];
-    FusedSteps.Result r;
-    try {
-      FusedSteps task = byReference != null ? new FusedSteps(byReference, spec, plan, n) : new FusedSteps(bc, spec, plan, n);
-      sc.sc().runJob(data.blocks(), task, stepPartitions, new AbstractFunction2<Object, byte[], BoxedUnit>() {
-        @Override
-        public BoxedUnit apply(Object part, byte[] b) {
-          out[0] = b;
-          return BoxedUnit.UNIT;
-        }
-      }, STEP_TAG);
-      r = new FusedSteps.Result(out[0], params.length, state.slotLength(), byReference);
-    } finally {
-      if (bc != null) bc.destroy();
-      if (byReference != null) byReference.close();
-    }
-    System.arraycopy(r.params, 0, params, 0, params.length);
-    state = r.state;
-    int done = r.sums.length;
-    int clean = r.kind == FusedSteps.PARAMETER ? done - 1 : done; // the step that broke the parameters is not reported
-    long work = 0;
-    for (int j = 0; j < done; j++) work += r.gradNanos[j] + r.updateNanos[j];
-    long share = Math.max(0, System.nanoTime() - t0 - work) / Math.max(1, done);
-    StepStats[] stats = new StepStats[clean];
-    for (int j = 0; j < clean; j++) {
-      long step = share + r.gradNanos[j] + r.updateNanos[j];
-      stats[j] = new StepStats(step, step, r.gradNanos[j], r.updateNanos[j]);
-    }
-    if (clean > 0) lastStats = stats[clean - 1];
-    DivergenceException failure = switch (r.kind) {
-      case FusedSteps.LOSS -> DivergenceException.loss(t + done, r.value);
-      case FusedSteps.GRADIENT -> DivergenceException.gradient(t + done, r.index, (float) r.value);
-      case FusedSteps.PARAMETER -> DivergenceException.parameter(t + done - 1, r.index, (float) r.value);
-      default -> null;
-    };
-    return new Chunk(t, java.util.Arrays.copyOf(r.sums, clean), stats, failure);
-  }
 
   /**
    * Drops gradient slices a reduced run left on the executors (every executor that stored any,
@@ -479,5 +424,23 @@ public final class DistributedTrainer {
 
   String runName() {
     return runName;
+  }
+
+  JavaSparkContext sparkContext() {
+    return sc;
+  }
+
+  PackedData data() {
+    return data;
+  }
+
+  scala.collection.immutable.Seq<Object> stepPartitions() {
+    return stepPartitions;
+  }
+
+  /** Takes over the optimizer state a chunk of fused steps ended with, and its last step's timings. */
+  void adopt(OptimizerState s, StepStats last) {
+    state = s;
+    if (last != null) lastStats = last;
   }
 }

@@ -55,9 +55,10 @@ final class ExecutorState {
   /**
    * Prepares this JVM for training on a daemon thread, so that an executor's first training steps
    * do not pay for it: the packing tasks call this while the data loads. It loads the BLAS
-   * implementation (the native library and its classes: about 60 ms in a fresh JVM), once per JVM,
-   * then, given a run's spec, runs the step's code on synthetic data ({@link EngineWarmup}), once
-   * per JVM, so that the JIT compiles it. A failure is left for the first step to report.
+   * implementation (the native library and its classes; docs/benchmarks.md has its cost in a
+   * fresh JVM), once per JVM, then, given a run's spec, runs the step's code on synthetic data
+   * ({@link EngineWarmup}), once per JVM, so that the JIT compiles it. A failure is left for the
+   * first step to report.
    *
    * @param warm the run's training spec, or null for no warm-up (prediction, evaluation)
    * @param threads the blocks each training task computes on its threads
@@ -181,7 +182,7 @@ final class ExecutorState {
           // a += g as saxpy with alpha 1: 1 * g is exact, so every implementation's a + 1 * g (an
           // FMA or not) is the a + g of a Java loop, bit for bit; native code from the first step
           // of a fresh JVM, where the loop ran interpreted, then in C1's code, and took two C2
-          // compiles (about 20 ms of a core) during the first epoch
+          // compiles during the first epoch (docs/benchmarks.md)
           for (int k = 1; k < add.size(); k++) blas.saxpy(to - from, 1f, add.get(k), from, 1, a, from, 1);
         });
         if (scan != null) firstBad = scan.first();

@@ -50,7 +50,7 @@ final class FitLoop {
           s = s.plus(one);
           if (steps != null) steps.step(t.optimizerState().step(), e, one, t.lastStepStats());
         } else {
-          DistributedTrainer.Chunk c = t.chunk(n);
+          FusedSteps.Chunk c = FusedSteps.chunk(t, n);
           for (int j = 0; j < c.sums().length; j++) {
             s = s.plus(c.sums()[j]);
             if (steps != null) steps.step(c.firstStep() + j + 1, e, c.sums()[j], c.stats()[j]);

@@ -12,9 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
 
 /**
  * Several consecutive steps in one Spark job, for the case where one task computes the whole
@@ -292,5 +294,65 @@ final class FusedSteps extends AbstractFunction2<TaskContext, Iterator<RowSource
       f.get(params).get(slots);
       state = OptimizerState.restore(step, slots, prior);
     }
+  }
+
+  /** What one job of several steps did: the steps' sums and timings, and the divergence that ended it early, if any. */
+  record Chunk(long firstStep, LossSum[] sums, StepStats[] stats, DivergenceException failure) {}
+
+  /**
+   * Runs {@code n} steps (inside the current epoch) as one Spark job ({@link FusedSteps}) and
+   * takes over the parameters and optimizer state it ends with. A step whose loss, gradient or
+   * new parameters are not finite ends the chunk; its {@link DivergenceException} is returned with
+   * the steps before it, the state left as {@link DistributedTrainer#step()} leaves it.
+   */
+  static Chunk chunk(DistributedTrainer tr, int n) {
+    JavaSparkContext sc = tr.sparkContext();
+    float[] params = tr.liveParams();
+    OptimizerState state = tr.optimizerState();
+    BatchPlan plan = tr.plan();
+    TrainingSpec spec = tr.spec();
+    long t = state.step();
+    int spe = plan.stepsPerEpoch();
+    long t0 = System.nanoTime();
+    sc.setJobGroup(tr.jobGroup(), "sparkprop run " + tr.runName(), true);
+    sc.setJobDescription(tr.runName() + ": epoch " + t / spe + " steps " + t % spe + "-" + (t % spe + n - 1) + " (global steps "
+        + t + "-" + (t + n - 1) + ", one task)");
+    Handoff byReference = tr.stateByReference() ? Handoff.open(params, state) : null;
+    Broadcast<byte[]> bc = byReference == null ? sc.sc().broadcast(encodeState(params, state), DistributedTrainer.PARAMS_TAG) : null;
+    byte[][] out = new byte[1][];
+    Result r;
+    try {
+      FusedSteps task = byReference != null ? new FusedSteps(byReference, spec, plan, n) : new FusedSteps(bc, spec, plan, n);
+      sc.sc().runJob(tr.data().blocks(), task, tr.stepPartitions(), new AbstractFunction2<Object, byte[], BoxedUnit>() {
+        @Override
+        public BoxedUnit apply(Object part, byte[] b) {
+          out[0] = b;
+          return BoxedUnit.UNIT;
+        }
+      }, DistributedTrainer.STEP_TAG);
+      r = new Result(out[0], params.length, state.slotLength(), byReference);
+    } finally {
+      if (bc != null) bc.destroy();
+      if (byReference != null) byReference.close();
+    }
+    System.arraycopy(r.params, 0, params, 0, params.length);
+    int done = r.sums.length;
+    int clean = r.kind == PARAMETER ? done - 1 : done; // the step that broke the parameters is not reported
+    long work = 0;
+    for (int j = 0; j < done; j++) work += r.gradNanos[j] + r.updateNanos[j];
+    long share = Math.max(0, System.nanoTime() - t0 - work) / Math.max(1, done);
+    StepStats[] stats = new StepStats[clean];
+    for (int j = 0; j < clean; j++) {
+      long step = share + r.gradNanos[j] + r.updateNanos[j];
+      stats[j] = new StepStats(step, step, r.gradNanos[j], r.updateNanos[j]);
+    }
+    tr.adopt(r.state, clean > 0 ? stats[clean - 1] : null);
+    DivergenceException failure = switch (r.kind) {
+      case LOSS -> DivergenceException.loss(t + done, r.value);
+      case GRADIENT -> DivergenceException.gradient(t + done, r.index, (float) r.value);
+      case PARAMETER -> DivergenceException.parameter(t + done - 1, r.index, (float) r.value);
+      default -> null;
+    };
+    return new Chunk(t, java.util.Arrays.copyOf(r.sums, clean), stats, failure);
   }
 }

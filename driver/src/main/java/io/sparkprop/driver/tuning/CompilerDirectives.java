@@ -61,9 +61,10 @@ public final class CompilerDirectives {
   private CompilerDirectives() {}
 
   /**
-   * Adds the directives on a daemon thread (the platform MBean server costs about 70 ms to start,
-   * which then overlaps Spark's own start), once per JVM, when {@code master} runs the tasks in
-   * this JVM ({@code local}, {@code local[N]}, {@code local[N,F]}, {@code local[*]}).
+   * Adds the directives on a daemon thread (starting the platform MBean server takes tens of
+   * milliseconds, docs/benchmarks.md, which then overlap Spark's own start), once per JVM, when
+   * {@code master} runs the tasks in this JVM ({@code local}, {@code local[N]}, {@code local[N,F]},
+   * {@code local[*]}).
    */
   public static synchronized void installForLocal(String master) {
     if (started || !wanted(master, System.getProperty(SWITCH))) return;

@@ -116,12 +116,12 @@ class ArchitectureTest {
 
   /** About 400 lines at most; the trainer and the config parser, at the top, are the ones to split next. */
   @Test
-  void noSourceFileIsOverFourHundredAndEightyLines() throws IOException {
+  void noSourceFileIsOverFourHundredAndSeventyLines() throws IOException {
     Path root = Path.of(System.getProperty("user.dir")).getParent();
     List<String> tooLong;
     try (Stream<Path> files = Stream.of("trainer", "datasets", "driver").map(m -> root.resolve(m).resolve("src/main/java"))
         .flatMap(ArchitectureTest::javaFiles)) {
-      tooLong = files.filter(f -> lines(f) > 480).map(f -> root.relativize(f) + " (" + lines(f) + " lines)").toList();
+      tooLong = files.filter(f -> lines(f) > 470).map(f -> root.relativize(f) + " (" + lines(f) + " lines)").toList();
     }
     assertTrue(tooLong.isEmpty(), "split these: " + tooLong);
   }
