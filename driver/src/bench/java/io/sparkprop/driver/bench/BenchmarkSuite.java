@@ -267,6 +267,8 @@ public final class BenchmarkSuite {
     }
     section(md, "5b. Scale-out on a standalone cluster (bin/cluster: a master and 8 one-core workers; E of them per run)");
     md.append(standaloneScaling(quick));
+    section(md, "5c. The cluster step split into its parts (the CLI's job on bin/cluster, 2 x 1 and 4 x 1 cores; docs/scaling.md)");
+    md.append(clusterStep(quick));
     md.append(String.format("%nWhole suite: %.0f s.%n", (System.nanoTime() - t0) / 1e9));
     save(md);
     System.out.print(md);
@@ -284,6 +286,20 @@ public final class BenchmarkSuite {
         + "JVM of its own (generated blobs, 784 features, 784-128-10, batch 1024, 2 partitions, 2 epochs).\n\n" + table
         + "\nTargets: the file rows train to the end at 4x with the weights of the memory rows; epoch 2 within 1.3x of memory; "
         + "the heap after GC does not grow with the data.\n\n";
+  }
+
+  /** bin/bench-cluster in a process of its own (it starts and stops the clusters). */
+  static String clusterStep(boolean quick) throws Exception {
+    String epochs = quick ? "2" : "4";
+    ProcessBuilder b = new ProcessBuilder("bin/bench-cluster", epochs);
+    b.environment().put("SPARKPROP_NO_BUILD", "1");
+    if (quick) b.environment().put("SPARKPROP_BENCH_SHAPES", "2x1 local");
+    String table = RealPathBenchmark.output(b, "bin/bench-cluster");
+    return "Command: `" + (quick ? "SPARKPROP_BENCH_SHAPES='2x1 local' " : "") + "bin/bench-cluster " + epochs + "`: the CLI's "
+        + "job (conf/fashion-mnist.conf, the test images as the validation set) in client mode on a standalone cluster, per "
+        + "epoch the medians of the step's parts beside an empty job of as many tasks on the same cluster after training; "
+        + "then the same rows in local[2], one job per step. Driver, master, workers and executors share two cores.\n\n"
+        + table + "\n";
   }
 
   /** bin/bench-scaling --standalone in a process of its own (it starts and stops the cluster). */
