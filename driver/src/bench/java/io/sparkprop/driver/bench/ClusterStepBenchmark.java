@@ -110,13 +110,12 @@ public final class ClusterStepBenchmark {
     boolean local = master.startsWith("local");
     if (!local) {
       System.setProperty("spark.executor.extraClassPath", System.getProperty("java.class.path"));
-      System.setProperty("spark.cores.max", System.getProperty("spark.cores.max", "2"));
       System.setProperty("spark.executor.cores", "1");
     }
     Listener listener = new Listener();
     double emptyMs;
     try (Session spark = Session.open(master, "sparkprop-cluster-step", "ERROR")) {
-      int cores = Integer.parseInt(System.getProperty("spark.cores.max", "2"));
+      int cores = Integer.parseInt(System.getProperty("spark.cores.max", "2")); // bin/bench-cluster sets it
       long deadline = System.nanoTime() + 120_000_000_000L;
       while (!local && spark.sc().getExecutorIds().size() < cores) {
         if (System.nanoTime() > deadline) throw new IllegalStateException(cores + " executors did not register in 120 s");

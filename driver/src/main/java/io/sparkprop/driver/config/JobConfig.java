@@ -30,6 +30,7 @@ public final class JobConfig {
   private final Config config;
   private Settings settings; // resolved by validate()
   private NetworkSpec network; // built by validate()
+  private int threadsPerTask; // training.threads-per-task, checked by validate()
 
   private JobConfig(Config config) {
     this.config = config;
@@ -362,7 +363,7 @@ public final class JobConfig {
     placement();
     diskReserve();
     gradientReduce();
-    integer("training.threads-per-task", 0, 4096);
+    threadsPerTask = integer("training.threads-per-task", 0, 4096);
   }
 
   /** training.disk-reserve-mb in bytes. */
@@ -381,8 +382,7 @@ public final class JobConfig {
 
   /** training.threads-per-task resolved for {@code sc} (0: {@link io.sparkprop.driver.data.PackedData#autoThreadsPerTask}). */
   public int threadsPerTask(org.apache.spark.SparkContext sc) {
-    int t = integer("training.threads-per-task", 0, 4096);
-    return t == 0 ? io.sparkprop.driver.data.PackedData.autoThreadsPerTask(sc) : t;
+    return threadsPerTask == 0 ? io.sparkprop.driver.data.PackedData.autoThreadsPerTask(sc) : threadsPerTask;
   }
 
   public io.sparkprop.driver.data.Placement placement() {

@@ -79,5 +79,5 @@ public final class Keys {
       new Key("registry.tolerance", "0.0", "retrain publishes when the candidate is worse than the current version by at most this (in the metric's units), >= 0."),
       new Key("registry.keep", "10", "Versions the registry keeps (never deleting the current one or its rollback target), >= 2."),
       new Key("registry.lock-timeout-seconds", "600", "A registry lock whose heartbeat is older than this is taken over (its job is presumed dead)."),
-      new Key("output.step-metrics", "false", "Also write one metrics line per step to metrics.jsonl (loss, examples, stepMillis, slowestTaskMillis, updateMillis)."));
+      new Key("output.step-metrics", "false", "Also write one metrics line per step to metrics.jsonl (loss, examples, stepMillis, slowestTaskMillis, updateMillis, broadcastMillis, weightsFetchMillis)."));
 }

@@ -77,7 +77,7 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
 
   /** Where the model came from: the fit's uid, seed, training rows and their fingerprint, epochs, Params. */
   public java.util.Map<String, String> provenance() {
-    return net.model().provenance();
+    return net.provenance();
   }
 
   /** A copy of the flat parameters (engine layout). */

@@ -39,6 +39,11 @@ final class MlpPredictor implements Serializable {
     return new Model(spec, params, scaling, null, provenance, Map.of());
   }
 
+  /** Where the model came from (read only). */
+  Map<String, String> provenance() {
+    return java.util.Collections.unmodifiableMap(provenance);
+  }
+
   /** A model of {@code spec} and {@code params} without feature scaling or provenance. */
   static Model unscaled(NetworkSpec spec, float[] params) {
     return new Model(spec, params, ModelIo.identity(spec.inputSize()), null, Map.of(), Map.of());

@@ -67,6 +67,16 @@ public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegress
     return net.params();
   }
 
+  /** The feature scaling the model applies to every row before the network (fitted on the training rows). */
+  public io.sparkprop.datasets.FeatureScaling scaling() {
+    return net.scaling;
+  }
+
+  /** Where the model came from: the fit's uid, seed, training rows and their fingerprint, epochs, Params. */
+  public java.util.Map<String, String> provenance() {
+    return net.provenance();
+  }
+
   @Override
   public int numFeatures() {
     return net.spec.inputSize();
