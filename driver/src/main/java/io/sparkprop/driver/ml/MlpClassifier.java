@@ -59,8 +59,14 @@ public final class MlpClassifier extends ProbabilisticClassifier<Vector, MlpClas
     float[] params = fit.result().params();
     MlpClassificationModel model = new MlpClassificationModel(uid, new Model(tp.network(this, Head.SOFTMAX_CROSS_ENTROPY, d, k),
         params, fit.scaling(), null, fit.provenance(), Map.of()));
-    model.summary = new TrainingSummary(fit, true);
+    model.setSummary(scala.Option.apply(new TrainingSummary(fit, true)));
     return model;
+  }
+
+  /** The bytes of the model a fit makes, from {@code layers} alone (Spark Connect checks it against its cache before fitting). */
+  @Override
+  public long estimateModelSize(Dataset<?> dataset) {
+    return tp.estimatedModelBytes(this);
   }
 
   @Override

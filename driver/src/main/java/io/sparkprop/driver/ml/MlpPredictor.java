@@ -49,6 +49,22 @@ final class MlpPredictor implements Serializable {
     return new Model(spec, params, ModelIo.identity(spec.inputSize()), null, Map.of(), Map.of());
   }
 
+  /** The bytes this network holds: weights, the feature scaling's two vectors, provenance. */
+  long estimatedBytes() {
+    return bytes(params.length, spec.inputSize()) + provenance.toString().length() * 2L;
+  }
+
+  /** Weights of {@code paramCount} floats and a scaling of {@code inputs} features, with object overheads. */
+  static long bytes(long paramCount, int inputs) {
+    return 4 * paramCount + 8L * inputs + 1024;
+  }
+
+  /** One line naming the model and its network. */
+  String describe(String cls, String uid) {
+    return cls + ": uid=" + uid + ", layers=" + java.util.Arrays.toString(spec.sizes()) + ", network=" + spec
+        + ", parameters=" + params.length + ", featureScaling=" + scaling.kind().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** z of the output layer for one row. */
   double[] logits(Vector features) {
     int d = spec.inputSize();

@@ -11,10 +11,25 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 
 /** A fitted {@link MlpRegressor}: prediction = the network's single linear output. */
-public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegressionModel> implements MLWritable {
+public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegressionModel> implements MLWritable, FittedMlp {
   private static final long serialVersionUID = 1L;
   private final String uid;
   private final MlpPredictor net;
+
+  /**
+   * Only for discovery: Spark Connect finds model classes through {@link java.util.ServiceLoader},
+   * which requires a public no-argument constructor but never calls it. A model is made by
+   * {@code MlpRegressor.fit} or {@link #load(String)}.
+   */
+  public MlpRegressionModel() {
+    this(Uids.park("MlpRegressionModel"), false);
+  }
+
+  private MlpRegressionModel(Uids.Parked parked, boolean unused) {
+    super();
+    Uids.take();
+    throw new UnsupportedOperationException("a MlpRegressionModel is made by MlpRegressor.fit or MlpRegressionModel.load(path)");
+  }
 
   public MlpRegressionModel(String uid, NetworkSpec spec, float[] params) {
     this(uid, MlpPredictor.unscaled(spec, params));
@@ -40,18 +55,39 @@ public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegress
     return uid != null ? uid : Uids.pending();
   }
 
-  /** Set by the estimator that fitted this model; null for a loaded or copied one. */
-  transient TrainingSummary summary;
+  /** Set by the estimator that fitted this model; empty for a loaded or copied one. */
+  private transient scala.Option<TrainingSummary> trainingSummary = scala.Option.empty();
 
-  /** Whether this model carries the summary of the fit that made it (a loaded model does not). */
-  public boolean hasSummary() {
-    return summary != null;
+  @Override
+  public scala.Option<TrainingSummary> trainingSummary() {
+    return trainingSummary;
   }
 
-  /** The fit's loss history, validation metric per epoch, best epoch (MLlib's training summary). */
+  @Override
+  public void trainingSummary_$eq(scala.Option<TrainingSummary> summary) {
+    this.trainingSummary = summary;
+  }
+
+  @Override
+  public boolean hasSummary() {
+    return FittedMlp.super.hasSummary();
+  }
+
+  @Override
   public TrainingSummary summary() {
-    if (summary == null) throw new IllegalStateException("no training summary: this model was loaded or copied, not fitted");
-    return summary;
+    return FittedMlp.super.summary();
+  }
+
+  /** The bytes this model holds (Spark Connect's model cache sizes models by it). */
+  @Override
+  public long estimatedSize() {
+    return net.estimatedBytes();
+  }
+
+  /** Class, uid and the network: what Spark Connect clients read as the model's {@code toString}. */
+  @Override
+  public String toString() {
+    return net.describe(getClass().getSimpleName(), uid());
   }
 
   /** Layer sizes from input to output (MLlib's getLayers). */

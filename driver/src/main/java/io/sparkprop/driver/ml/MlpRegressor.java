@@ -57,8 +57,14 @@ public final class MlpRegressor extends Predictor<Vector, MlpRegressor, MlpRegre
     float[] params = fit.result().params();
     MlpRegressionModel model = new MlpRegressionModel(uid, new Model(tp.network(this, Head.LINEAR_SQUARED_ERROR, d, 1), params,
         fit.scaling(), null, fit.provenance(), Map.of()));
-    model.summary = new TrainingSummary(fit, false);
+    model.setSummary(scala.Option.apply(new TrainingSummary(fit, false)));
     return model;
+  }
+
+  /** The bytes of the model a fit makes, from {@code layers} alone (Spark Connect checks it against its cache before fitting). */
+  @Override
+  public long estimateModelSize(Dataset<?> dataset) {
+    return tp.estimatedModelBytes(this);
   }
 
   @Override

@@ -107,16 +107,27 @@ final class ModelIo {
     return new MLWriter() {
       @Override
       public void saveImpl(String path) {
-        ModelIo.save(owner, model, path, sc().hadoopConfiguration());
+        ModelIo.save(owner, model, qualified(path), sc().hadoopConfiguration());
       }
     };
+  }
+
+  /**
+   * {@code path} itself, or as a {@code file:} URI while Spark saves or loads on the local disk
+   * ({@code MLWriter.saveToLocal}, {@code MLReader.loadFromLocal}: the Spark Connect server moving
+   * a cached model to its own disk, which must not land on a cluster's default file system).
+   */
+  static String qualified(String path) {
+    boolean local = Boolean.TRUE.equals(org.apache.spark.ml.util.ReadWriteUtils$.MODULE$.localSavingModeState().get());
+    return local ? new java.io.File(path).getAbsoluteFile().toURI().toString() : path;
   }
 
   /** The reader of a fitted model of class {@code cls}: uid, weights, then the stored params. */
   static <M extends Params> MLReader<M> reader(Class<M> cls, Factory<M> factory) {
     return new MLReader<>() {
       @Override
-      public M load(String path) {
+      public M load(String given) {
+        String path = qualified(given);
         JsonNode meta = metadata(path, sc().hadoopConfiguration(), cls);
         M model = factory.make(meta.path("uid").asText(), weights(path, sc().hadoopConfiguration()));
         return cls.cast(model.copy(storedParams(model, meta)));

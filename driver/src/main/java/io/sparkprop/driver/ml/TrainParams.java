@@ -82,61 +82,79 @@ final class TrainParams {
   TrainParams(Params owner) {
     String uid = owner.uid();
     layers = new IntArrayParam(owner, "layers", "layer sizes from input to output, e.g. [784, 256, 128, 10]",
-        (int[] a) -> a.length >= 2 && Arrays.stream(a).allMatch(v -> v >= 1));
+        check("layers", "needs at least an input and an output size, each >= 1",
+            (int[] a) -> a.length >= 2 && Arrays.stream(a).allMatch(v -> v >= 1)));
     activation = new Param<>(uid, "activation", "hidden activation: sigmoid, tanh, relu, leaky-relu(SLOPE), identity, softplus, gelu",
-        (String s) -> valid(() -> Activation.parse(s)));
+        (String s) -> valid("activation", s, () -> Activation.parse(s)));
     init = new Param<>(uid, "init", "weight init: normal(SIGMA), xavier-uniform, xavier-normal, he-normal, he-uniform, mllib-uniform",
-        (String s) -> valid(() -> Init.parse(s)));
-    optimizer = new Param<>(uid, "optimizer", "sgd, momentum, nesterov, adam, adamw", (String s) -> valid(() -> Optimizer.parseKind(s)));
-    learningRate = new DoubleParam(uid, "learningRate", "base learning rate (> 0)", ParamValidators.gt(0));
-    weightDecay = new DoubleParam(uid, "weightDecay", "L2 weight decay (>= 0)", ParamValidators.gtEq(0));
+        (String s) -> valid("init", s, () -> Init.parse(s)));
+    optimizer = new Param<>(uid, "optimizer", "sgd, momentum, nesterov, adam, adamw", (String s) -> valid("optimizer", s, () -> Optimizer.parseKind(s)));
+    learningRate = new DoubleParam(uid, "learningRate", "base learning rate (> 0)", check("learningRate", "must be > 0", ParamValidators.gt(0)));
+    weightDecay = new DoubleParam(uid, "weightDecay", "L2 weight decay (>= 0)", check("weightDecay", "must be >= 0", ParamValidators.gtEq(0)));
     schedule = new Param<>(uid, "schedule", "learning-rate schedule: constant or cosine (over the whole run)",
-        (String s) -> s.equals("constant") || s.equals("cosine"));
-    warmupSteps = new IntParam(uid, "warmupSteps", "linear warmup steps (>= 0)", ParamValidators.gtEq(0));
-    batchSize = new IntParam(uid, "batchSize", "global minibatch size (>= 1)", ParamValidators.gtEq(1));
-    maxIter = new IntParam(uid, "maxIter", "epochs (>= 1)", ParamValidators.gtEq(1));
+        (String s) -> oneOf("schedule", s, "constant", "cosine"));
+    warmupSteps = new IntParam(uid, "warmupSteps", "linear warmup steps (>= 0)", check("warmupSteps", "must be >= 0", ParamValidators.gtEq(0)));
+    batchSize = new IntParam(uid, "batchSize", "global minibatch size (>= 1)", check("batchSize", "must be >= 1", ParamValidators.gtEq(1)));
+    maxIter = new IntParam(uid, "maxIter", "epochs (>= 1)", check("maxIter", "must be >= 1", ParamValidators.gtEq(1)));
     seed = new LongParam(uid, "seed", "seed of the initial weights and the shuffles");
-    blockRows = new IntParam(uid, "blockRows", "rows per GEMM block (>= 1)", ParamValidators.gtEq(1));
-    numPartitions = new IntParam(uid, "numPartitions", "training partitions (0: Spark's default parallelism)", ParamValidators.gtEq(0));
+    blockRows = new IntParam(uid, "blockRows", "rows per GEMM block (>= 1)", check("blockRows", "must be >= 1", ParamValidators.gtEq(1)));
+    numPartitions = new IntParam(uid, "numPartitions", "training partitions (0: Spark's default parallelism)", check("numPartitions", "must be >= 0", ParamValidators.gtEq(0)));
     weightCol = new Param<>(uid, "weightCol", "example weight column (empty: every example weighs 1)", (String s) -> s != null);
     validationIndicatorCol = new Param<>(uid, "validationIndicatorCol",
         "boolean column marking validation rows (held out of training, evaluated every epoch; empty: none)", (String s) -> s != null);
     patience = new IntParam(uid, "patience", "with validationIndicatorCol: stop after this many epochs without improvement (0: never)",
-        ParamValidators.gtEq(0));
+        check("patience", "must be >= 0", ParamValidators.gtEq(0)));
     storageLevel = new Param<>(uid, "storageLevel", "storage level of the packed training data, e.g. MEMORY_AND_DISK, MEMORY_ONLY",
-        (String s) -> valid(() -> StorageLevel.fromString(s)));
+        (String s) -> valid("storageLevel", s, () -> StorageLevel.fromString(s)));
     dataPlacement = new Param<>(uid, "dataPlacement", "where executors keep the packed training data: memory, disk "
         + "(memory-mapped local files, for data larger than the executors' memory) or auto (memory when it takes at most half "
-        + "of the storage memory)", (String s) -> valid(() -> io.sparkprop.driver.data.Placement.parse(s)));
+        + "of the storage memory)", (String s) -> valid("dataPlacement", s, () -> io.sparkprop.driver.data.Placement.parse(s)));
     gradientReduce = new Param<>(uid, "gradientReduce", "who adds the partitions' gradients: driver, executors (a reduce-scatter "
         + "through the block managers; the driver takes in one gradient per step) or auto",
-        (String s) -> valid(() -> io.sparkprop.driver.loop.DistributedTrainer.Reduce.parse(s)));
+        (String s) -> valid("gradientReduce", s, () -> io.sparkprop.driver.loop.DistributedTrainer.Reduce.parse(s)));
     stepsPerJob = new IntParam(uid, "stepsPerJob", "when one task computes the whole batch (local mode), steps run by one Spark job: "
-        + "0 up to an epoch, 1 one job per step, K up to K (the same weights either way)", ParamValidators.gtEq(0));
+        + "0 up to an epoch, 1 one job per step, K up to K (the same weights either way)", check("stepsPerJob", "must be >= 0", ParamValidators.gtEq(0)));
     checkpointDir = new Param<>(uid, "checkpointDir", "folder (any Hadoop path) for checkpoints of the fit; a fit with the same "
         + "Params and data resumes from the newest one there, byte-identical to an uninterrupted fit (empty: no checkpoints)",
         (String s) -> s != null);
     checkpointInterval = new IntParam(uid, "checkpointInterval", "with checkpointDir: checkpoint every this many steps (>= 1), or "
-        + "-1 at the end of every epoch", (Object i) -> (Integer) i == -1 || (Integer) i >= 1);
+        + "-1 at the end of every epoch", check("checkpointInterval", "must be -1 or >= 1", (Object i) -> (Integer) i == -1 || (Integer) i >= 1));
     featureScaling = new Param<>(uid, "featureScaling", "scaling fitted on the training rows and stored with the model, which "
         + "applies it to every row it predicts: none, standard (zero mean, unit variance) or min-max ([0, 1])",
-        (String s) -> valid(() -> io.sparkprop.datasets.FeatureScaling.parseKind(s)));
+        (String s) -> valid("featureScaling", s, () -> io.sparkprop.datasets.FeatureScaling.parseKind(s)));
     onDivergence = new Param<>(uid, "onDivergence", "when a step's loss, gradient or weights become non-finite: stop (the error "
         + "names the last good checkpoint) or rollback (continue from the last good state with the learning rate times "
-        + "divergenceLrFactor, at most maxRollbacks times)", (String s) -> s.equals("stop") || s.equals("rollback"));
+        + "divergenceLrFactor, at most maxRollbacks times)", (String s) -> oneOf("onDivergence", s, "stop", "rollback"));
     maxRollbacks = new IntParam(uid, "maxRollbacks", "with onDivergence = rollback: rollbacks before giving up (>= 0)",
-        ParamValidators.gtEq(0));
+        check("maxRollbacks", "must be >= 0", ParamValidators.gtEq(0)));
     divergenceLrFactor = new DoubleParam(uid, "divergenceLrFactor", "with onDivergence = rollback: the learning rate's factor "
-        + "after each rollback (in (0, 1))", ParamValidators.inRange(0, 1, false, false));
+        + "after each rollback (in (0, 1))", check("divergenceLrFactor", "must be in (0, 1)", ParamValidators.inRange(0, 1, false, false)));
   }
 
-  private static boolean valid(Runnable parse) {
+  /**
+   * A string Param's check: the parser's own message (which names the accepted values) with the
+   * Param's name, instead of Spark's bare "given invalid value", for every client alike.
+   */
+  private static boolean valid(String name, String value, Runnable parse) {
     try {
       parse.run();
       return true;
     } catch (IllegalArgumentException e) {
-      return false;
+      throw new IllegalArgumentException(name + " = \"" + value + "\": " + e.getMessage(), e);
     }
+  }
+
+  /** A numeric Param's check whose failure names the Param, the value and the rule. */
+  private static <T> scala.Function1<T, Object> check(String name, String rule, scala.Function1<T, Object> valid) {
+    return v -> {
+      if ((Boolean) valid.apply(v)) return true;
+      throw new IllegalArgumentException(name + " = " + (v instanceof int[] a ? Arrays.toString(a) : v) + ": " + rule);
+    };
+  }
+
+  private static boolean oneOf(String name, String value, String... accepted) {
+    if (Arrays.asList(accepted).contains(value)) return true;
+    throw new IllegalArgumentException(name + " = \"" + value + "\": use one of " + String.join(", ", accepted));
   }
 
   void setDefaults(Params p) {
@@ -165,6 +183,18 @@ final class TrainParams {
     p.setDefault(onDivergence, "stop");
     p.setDefault(maxRollbacks, 3);
     p.setDefault(divergenceLrFactor, 0.5);
+  }
+
+  /**
+   * The bytes of the model a fit of {@code p} makes, from {@code layers} alone; Spark's "cannot
+   * estimate" ({@link UnsupportedOperationException}) while layers is unset.
+   */
+  long estimatedModelBytes(Params p) {
+    if (!p.isDefined(layers)) throw new UnsupportedOperationException("layers is not set");
+    int[] sizes = p.getOrDefault(layers);
+    long count = 0;
+    for (int l = 1; l < sizes.length; l++) count += (long) sizes[l - 1] * sizes[l] + sizes[l];
+    return MlpPredictor.bytes(count, sizes[0]);
   }
 
   NetworkSpec network(Params p, Head head, int features, int outputs) {
