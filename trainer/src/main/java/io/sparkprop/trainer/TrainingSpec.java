@@ -30,8 +30,22 @@ public record TrainingSpec(NetworkSpec network, Init init, Optimizer optimizer, 
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(init, "init");
     Objects.requireNonNull(optimizer, "optimizer");
+    if (optimizer.kind() == io.sparkprop.trainer.optim.Optimizer.Kind.LAMB && optimizer.segments() == null) {
+      optimizer = optimizer.withSegments(tensorBounds(network)); // LAMB's trust ratios are per layer's weights and biases
+    }
     if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     if (blockRows < 1) throw new IllegalArgumentException("block rows must be >= 1, got " + blockRows);
+  }
+
+  /** Each layer's weights and each layer's biases as tensors, in the flat layout's order. */
+  public static int[] tensorBounds(NetworkSpec network) {
+    int[] b = new int[2 * network.layers() + 1];
+    for (int l = 0; l < network.layers(); l++) {
+      b[2 * l] = network.weightOffset(l);
+      b[2 * l + 1] = network.biasOffset(l);
+    }
+    b[b.length - 1] = network.paramCount();
+    return b;
   }
 
   public static TrainingSpec of(NetworkSpec network, Init init, Optimizer optimizer, int batchSize, long seed) {

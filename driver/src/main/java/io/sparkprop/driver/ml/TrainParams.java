@@ -88,7 +88,7 @@ final class TrainParams {
         (String s) -> valid("activation", s, () -> Activation.parse(s)));
     init = new Param<>(uid, "init", "weight init: normal(SIGMA), xavier-uniform, xavier-normal, he-normal, he-uniform, mllib-uniform",
         (String s) -> valid("init", s, () -> Init.parse(s)));
-    optimizer = new Param<>(uid, "optimizer", "sgd, momentum, nesterov, adam, adamw", (String s) -> valid("optimizer", s, () -> Optimizer.parseKind(s)));
+    optimizer = new Param<>(uid, "optimizer", "sgd, momentum, nesterov, adam, adamw, lamb (layer-wise trust ratios, for large batches)", (String s) -> valid("optimizer", s, () -> Optimizer.parseKind(s)));
     learningRate = new DoubleParam(uid, "learningRate", "base learning rate (> 0)", check("learningRate", "must be > 0", ParamValidators.gt(0)));
     weightDecay = new DoubleParam(uid, "weightDecay", "L2 weight decay (>= 0)", check("weightDecay", "must be >= 0", ParamValidators.gtEq(0)));
     schedule = new Param<>(uid, "schedule", "learning-rate schedule: constant or cosine (over the whole run)",

@@ -21,6 +21,11 @@ import java.util.Objects;
  *   <li>ADAM: g' = g + lambda w (coupled L2); m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
  *       w -= lr (m / (1 - b1^(t+1))) / (sqrt(v / (1 - b2^(t+1))) + eps)
  *   <li>ADAMW: w -= lr lambda w (decoupled), then ADAM with lambda = 0
+ *   <li>LAMB (You et al., "Large batch optimization for deep learning", 2019): ADAM's moments
+ *       with lambda = 0, r = m^ / (sqrt(v^) + eps) + lambda w, then per tensor (each layer's
+ *       weights, each layer's biases: {@link #withSegments}) w -= lr (||w|| / ||r||) r, the ratio
+ *       1 where either norm is 0. The norms are summed in index order in double, so a pass split
+ *       into ranges is bitwise the serial one.
  * </ul>
  * Weight decay applies to every parameter, biases included (PyTorch's default). With
  * {@code clipNorm > 0}, g is first scaled by min(1, clipNorm / ||g||_2) over the whole array.
@@ -28,7 +33,7 @@ import java.util.Objects;
 public final class Optimizer implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  public enum Kind { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
+  public enum Kind { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW, LAMB }
 
   private final Kind kind;
   private final double learningRate;
@@ -39,9 +44,16 @@ public final class Optimizer implements Serializable {
   private final double weightDecay;
   private final double clipNorm;
   private final LrSchedule schedule;
+  /** LAMB's tensors: {@code [bounds[k], bounds[k + 1])} is tensor k; null for the whole array as one. */
+  private final int[] bounds;
 
   private Optimizer(Kind kind, double learningRate, double momentum, double beta1, double beta2, double epsilon,
       double weightDecay, double clipNorm, LrSchedule schedule) {
+    this(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, schedule, null);
+  }
+
+  private Optimizer(Kind kind, double learningRate, double momentum, double beta1, double beta2, double epsilon,
+      double weightDecay, double clipNorm, LrSchedule schedule, int[] bounds) {
     this.kind = Objects.requireNonNull(kind, "kind");
     this.schedule = Objects.requireNonNull(schedule, "schedule");
     check("learning rate", learningRate, learningRate > 0, "> 0");
@@ -58,6 +70,15 @@ public final class Optimizer implements Serializable {
     this.epsilon = epsilon;
     this.weightDecay = weightDecay;
     this.clipNorm = clipNorm;
+    this.bounds = bounds == null ? null : checkedBounds(bounds);
+  }
+
+  private static int[] checkedBounds(int[] b) {
+    if (b.length < 2 || b[0] != 0) throw new IllegalArgumentException("tensor bounds must start at 0 and hold at least one tensor");
+    for (int k = 1; k < b.length; k++) {
+      if (b[k] <= b[k - 1]) throw new IllegalArgumentException("tensor bounds must increase, got " + java.util.Arrays.toString(b));
+    }
+    return b.clone();
   }
 
   private static void check(String name, double v, boolean ok, String rule) {
@@ -80,42 +101,53 @@ public final class Optimizer implements Serializable {
     return of(Kind.ADAM, learningRate);
   }
 
-  /** Parses sgd, momentum, nesterov, adam, adamw. */
+  /** Parses sgd, momentum, nesterov, adam, adamw, lamb. */
   public static Kind parseKind(String name) {
     try {
       return Kind.valueOf(name.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected sgd, momentum, nesterov, adam or adamw");
+      throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected sgd, momentum, nesterov, adam, adamw or lamb");
     }
   }
 
   public Optimizer withLearningRate(double v) {
-    return new Optimizer(kind, v, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, schedule);
+    return new Optimizer(kind, v, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, schedule, bounds);
   }
 
   public Optimizer withMomentum(double v) {
-    return new Optimizer(kind, learningRate, v, beta1, beta2, epsilon, weightDecay, clipNorm, schedule);
+    return new Optimizer(kind, learningRate, v, beta1, beta2, epsilon, weightDecay, clipNorm, schedule, bounds);
   }
 
   public Optimizer withBetas(double b1, double b2) {
-    return new Optimizer(kind, learningRate, momentum, b1, b2, epsilon, weightDecay, clipNorm, schedule);
+    return new Optimizer(kind, learningRate, momentum, b1, b2, epsilon, weightDecay, clipNorm, schedule, bounds);
   }
 
   public Optimizer withEpsilon(double v) {
-    return new Optimizer(kind, learningRate, momentum, beta1, beta2, v, weightDecay, clipNorm, schedule);
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, v, weightDecay, clipNorm, schedule, bounds);
   }
 
   public Optimizer withWeightDecay(double v) {
-    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, v, clipNorm, schedule);
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, v, clipNorm, schedule, bounds);
   }
 
   public Optimizer withClipNorm(double v) {
-    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, v, schedule);
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, v, schedule, bounds);
   }
 
   public Optimizer withSchedule(LrSchedule s) {
-    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, s);
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, s, bounds);
   }
+
+  /**
+   * The tensors LAMB takes its trust ratios over, as bounds: tensor k is {@code [bounds[k],
+   * bounds[k + 1])}, from 0 to the parameter count. Other kinds ignore them.
+   */
+  public Optimizer withSegments(int[] tensorBounds) {
+    return new Optimizer(kind, learningRate, momentum, beta1, beta2, epsilon, weightDecay, clipNorm, schedule, tensorBounds);
+  }
+
+  /** The tensor bounds of {@link #withSegments}, or null. */
+  public int[] segments() { return bounds == null ? null : bounds.clone(); }
 
   public Kind kind() { return kind; }
   public double learningRate() { return learningRate; }
@@ -303,15 +335,67 @@ public final class Optimizer implements Serializable {
         });
         break;
       }
+      case LAMB:
+        lamb(params, grad, state, scale, ranges, planes, lr);
+        break;
       default: throw new AssertionError(kind);
     }
+  }
+
+  /** LAMB's step: the moments elementwise, each tensor's two norms in index order, then the update elementwise. */
+  private void lamb(float[] params, float[] grad, OptimizerState state, float scale, Ranges ranges, float[][] planes, float lr) {
+    int n = params.length;
+    int[] b = bounds != null ? bounds : new int[] {0, n};
+    if (b[b.length - 1] != n) {
+      throw new IllegalArgumentException("LAMB's tensors end at " + b[b.length - 1] + " but there are " + n + " parameters");
+    }
+    float b1 = (float) beta1;
+    float b2 = (float) beta2;
+    long tb = state.priorSteps() + state.step();
+    float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, tb + 1)));
+    float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, tb + 1)));
+    float eps = (float) epsilon;
+    float wd = (float) weightDecay;
+    float[] ms = planes[0];
+    float[] vs = planes[1];
+    ranges.run(n, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float g = grad[i] * scale;
+        ms[i] = b1 * ms[i] + (1f - b1) * g;
+        vs[i] = b2 * vs[i] + (1f - b2) * g * g;
+      }
+    });
+    float[] rate = new float[b.length - 1];
+    for (int k = 0; k < rate.length; k++) {
+      double ww = 0;
+      double rr = 0;
+      for (int i = b[k]; i < b[k + 1]; i++) {
+        float w = params[i];
+        float r = (ms[i] * c1) / ((float) Math.sqrt(vs[i] * c2) + eps) + wd * w;
+        ww += (double) w * w;
+        rr += (double) r * r;
+      }
+      double ratio = ww > 0 && rr > 0 ? Math.sqrt(ww) / Math.sqrt(rr) : 1.0;
+      rate[k] = (float) (lr * ratio);
+    }
+    ranges.run(n, (from, to) -> {
+      if (from >= to) return;
+      int k = 0;
+      while (b[k + 1] <= from) k++;
+      for (int i = from; i < to; i++) {
+        if (i == b[k + 1]) k++;
+        float w = params[i];
+        float r = (ms[i] * c1) / ((float) Math.sqrt(vs[i] * c2) + eps) + wd * w;
+        params[i] = w - rate[k] * r;
+      }
+    });
   }
 
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder(kind.name().toLowerCase(Locale.ROOT)).append("(lr ").append(learningRate);
     if (kind == Kind.MOMENTUM || kind == Kind.NESTEROV) b.append(", momentum ").append(momentum);
-    if (kind == Kind.ADAM || kind == Kind.ADAMW) b.append(", betas ").append(beta1).append('/').append(beta2);
+    if (kind == Kind.ADAM || kind == Kind.ADAMW || kind == Kind.LAMB) b.append(", betas ").append(beta1).append('/').append(beta2);
     if (weightDecay > 0) b.append(", weight decay ").append(weightDecay);
     if (clipNorm > 0) b.append(", clip ").append(clipNorm);
     return b.append(", ").append(schedule).append(')').toString();

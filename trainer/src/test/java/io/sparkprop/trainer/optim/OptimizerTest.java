@@ -65,6 +65,91 @@ class OptimizerTest {
     assertArrayEquals(new float[] {0.89f, 0.7811f}, trajectory(o, 1f, 1f, 1f), 2e-6f);
   }
 
+  /** LAMB written out in double precision from the paper's algorithm: the independent reference. */
+  static double[] lambReference(double[] w0, double[][] grads, int[] bounds, double lr, double wd) {
+    double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    double[] w = w0.clone();
+    double[] m = new double[w.length];
+    double[] v = new double[w.length];
+    for (int t = 0; t < grads.length; t++) {
+      double[] r = new double[w.length];
+      for (int i = 0; i < w.length; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * grads[t][i];
+        v[i] = b2 * v[i] + (1 - b2) * grads[t][i] * grads[t][i];
+        double mh = m[i] / (1 - Math.pow(b1, t + 1));
+        double vh = v[i] / (1 - Math.pow(b2, t + 1));
+        r[i] = mh / (Math.sqrt(vh) + eps) + wd * w[i];
+      }
+      for (int k = 0; k + 1 < bounds.length; k++) {
+        double ww = 0, rr = 0;
+        for (int i = bounds[k]; i < bounds[k + 1]; i++) {
+          ww += w[i] * w[i];
+          rr += r[i] * r[i];
+        }
+        double trust = ww > 0 && rr > 0 ? Math.sqrt(ww / rr) : 1;
+        for (int i = bounds[k]; i < bounds[k + 1]; i++) w[i] -= lr * trust * r[i];
+      }
+    }
+    return w;
+  }
+
+  @Test
+  void lamb_isTheDoublePrecisionReference_perTensor() {
+    int[] bounds = {0, 40, 45, 90, 93};
+    SplittableRandom rnd = new SplittableRandom(11);
+    double[] w0 = new double[93];
+    for (int i = 0; i < w0.length; i++) w0[i] = i >= 40 && i < 45 ? 0 : rnd.nextGaussian() * (i < 40 ? 0.3 : 2); // a zero tensor: ratio 1
+    double[][] grads = new double[6][93];
+    for (double[] g : grads) for (int i = 0; i < g.length; i++) g[i] = rnd.nextGaussian() * (i < 45 ? 1 : 0.01);
+    double[] want = lambReference(w0, grads, bounds, 0.05, 0.01);
+    Optimizer o = Optimizer.of(Optimizer.Kind.LAMB, 0.05).withWeightDecay(0.01).withSegments(bounds);
+    float[] w = new float[93];
+    for (int i = 0; i < w.length; i++) w[i] = (float) w0[i];
+    OptimizerState s = o.initialise(93);
+    for (double[] g : grads) {
+      float[] gf = new float[93];
+      for (int i = 0; i < gf.length; i++) gf[i] = (float) g[i];
+      o.step(w, gf, s);
+    }
+    for (int i = 0; i < w.length; i++) assertEquals(want[i], w[i], 1e-5 * Math.max(1, Math.abs(want[i])), "parameter " + i);
+    // the same gradients as one tensor give other trust ratios: the tensors matter
+    double[] whole = lambReference(w0, grads, new int[] {0, 93}, 0.05, 0.01);
+    assertTrue(Math.abs(whole[0] - want[0]) > 1e-4, whole[0] + " vs " + want[0]);
+  }
+
+  @Test
+  void lamb_tensorsOfTheNetwork_areEachLayersWeightsAndBiases() {
+    io.sparkprop.trainer.nn.NetworkSpec net = io.sparkprop.trainer.nn.NetworkSpec.of(new int[] {3, 4, 2},
+        io.sparkprop.trainer.nn.Activation.parse("relu"), io.sparkprop.trainer.nn.Head.SOFTMAX_CROSS_ENTROPY);
+    assertArrayEquals(new int[] {0, 12, 16, 24, 26}, io.sparkprop.trainer.TrainingSpec.tensorBounds(net));
+    io.sparkprop.trainer.TrainingSpec spec = io.sparkprop.trainer.TrainingSpec.of(net,
+        io.sparkprop.trainer.nn.Init.parse("he-normal"), Optimizer.of(Optimizer.Kind.LAMB, 0.01), 8, 1);
+    assertArrayEquals(new int[] {0, 12, 16, 24, 26}, spec.optimizer().segments());
+    assertEquals(Optimizer.Kind.LAMB, Optimizer.parseKind("lamb"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Optimizer.of(Optimizer.Kind.LAMB, 0.01).withSegments(new int[] {0, 5, 5}));
+    assertTrue(e.getMessage().contains("increase"), e.getMessage());
+  }
+
+  @Test
+  void lamb_inRanges_isBitwiseTheSerialStep_acrossTensorBounds() {
+    Optimizer o = Optimizer.of(Optimizer.Kind.LAMB, 0.02).withWeightDecay(0.01).withSegments(new int[] {0, 300, 310, 777, 1001});
+    SplittableRandom r = new SplittableRandom(3);
+    float[] a = new float[1001];
+    for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+    float[] b = a.clone();
+    OptimizerState sa = o.initialise(1001);
+    OptimizerState sb = o.initialise(1001);
+    for (int t = 0; t < 5; t++) {
+      float[] g = new float[1001];
+      for (int i = 0; i < g.length; i++) g[i] = (float) (r.nextGaussian() * 40);
+      o.stepFromSum(a, g.clone(), 37, sa);
+      o.stepFromSum(b, g.clone(), 37, sb, SCRAMBLED);
+      assertArrayEquals(a, b, "step " + t);
+      assertTrue(sa.sameAs(sb), "step " + t);
+    }
+  }
+
   @Test
   void clipping_scalesByGlobalNorm() {
     float[] w = {0f, 0f};
