@@ -59,7 +59,8 @@ class LearningTest {
     Examples train = TestData.moons(512, 0.1, 9);
     NetworkSpec spec = NetworkSpec.of(new int[] {2, 16, 16, 16, 2}, Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
     for (Optimizer.Kind kind : Optimizer.Kind.values()) {
-      double lr = kind == Optimizer.Kind.ADAM || kind == Optimizer.Kind.ADAMW ? 0.01 : 0.1;
+      // Adam's kinds take steps of about lr per weight, LAMB of about lr times each tensor's norm
+      double lr = kind == Optimizer.Kind.ADAM || kind == Optimizer.Kind.ADAMW || kind == Optimizer.Kind.LAMB ? 0.01 : 0.1;
       LocalTrainer t = new LocalTrainer(TrainingSpec.of(spec, Init.of(Init.Kind.HE_NORMAL), Optimizer.of(kind, lr), 32, 1), train);
       double before = t.evaluate(train).meanLoss();
       for (int e = 0; e < 10; e++) t.epoch();
