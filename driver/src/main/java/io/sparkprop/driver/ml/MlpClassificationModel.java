@@ -35,7 +35,7 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
   private MlpClassificationModel(Uids.Parked parked, boolean unused) {
     super();
     Uids.take();
-    throw new UnsupportedOperationException("a MlpClassificationModel is made by MlpClassifier.fit or MlpClassificationModel.load(path)");
+    throw new UnsupportedOperationException("an MlpClassificationModel is made by MlpClassifier.fit or MlpClassificationModel.load(path)");
   }
 
   public MlpClassificationModel(String uid, NetworkSpec spec, float[] params) {

@@ -28,7 +28,7 @@ public final class MlpRegressionModel extends RegressionModel<Vector, MlpRegress
   private MlpRegressionModel(Uids.Parked parked, boolean unused) {
     super();
     Uids.take();
-    throw new UnsupportedOperationException("a MlpRegressionModel is made by MlpRegressor.fit or MlpRegressionModel.load(path)");
+    throw new UnsupportedOperationException("an MlpRegressionModel is made by MlpRegressor.fit or MlpRegressionModel.load(path)");
   }
 
   public MlpRegressionModel(String uid, NetworkSpec spec, float[] params) {
