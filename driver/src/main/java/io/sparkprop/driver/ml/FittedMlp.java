@@ -7,9 +7,11 @@ import org.apache.spark.sql.Row;
 /**
  * What both fitted models share as Spark ML models: the training summary of the fit that made
  * them, as Spark's {@link HasTrainingSummary} (so Spark Connect clients reach {@code summary} and
- * the server can move the model to local disk and back with its summary).
+ * the server can move the model to local disk and back with its summary). Public: its methods are
+ * the models' public {@code hasSummary()} and {@code summary()}, which callers in any package and
+ * Spark's reflection reach through it.
  */
-interface FittedMlp extends HasTrainingSummary<TrainingSummary> {
+public interface FittedMlp extends HasTrainingSummary<TrainingSummary> {
 
   /** Whether this model carries the summary of the fit that made it (a loaded or copied model does not). */
   @Override

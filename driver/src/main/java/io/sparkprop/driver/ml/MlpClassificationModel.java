@@ -75,16 +75,6 @@ public final class MlpClassificationModel extends ProbabilisticClassificationMod
     this.trainingSummary = summary;
   }
 
-  @Override
-  public boolean hasSummary() {
-    return FittedMlp.super.hasSummary();
-  }
-
-  @Override
-  public TrainingSummary summary() {
-    return FittedMlp.super.summary();
-  }
-
   /** The bytes this model holds (Spark Connect's model cache sizes models by it). */
   @Override
   public long estimatedSize() {
