@@ -66,6 +66,7 @@ public final class DistributedTrainer {
   private final java.util.Set<String> usedLocations = new java.util.LinkedHashSet<>(); // every executor that stored slices
   private int stepsPerJob; // 0: auto
   private boolean broadcastState; // tests: the cluster's way of sending a chunk's state, in local mode
+  private StreamedSteps streamed; // chunks of several tasks' steps in one job, on a cluster
 
   /**
    * Who adds the partitions' gradients. DRIVER: each task ships its gradient to the driver, which
@@ -189,6 +190,17 @@ public final class DistributedTrainer {
     return this;
   }
 
+  /** Streamed steps' state for this run ({@link StreamedSteps}): whether to stream, the channel, the breaks. */
+  StreamedSteps streamed() {
+    if (streamed == null) streamed = new StreamedSteps(this);
+    return streamed;
+  }
+
+  float[] gradSum() { return gradSum; }
+  int stepsPerJobSetting() { return stepsPerJob; }
+  long weightsInTaskLimit() { return weightsInTaskBytes; }
+  byte[] paramBytes() { return paramBytes; }
+
   /** Whether {@link #fit} runs several steps per Spark job: one task holds the whole batch and steps per job is not 1. */
   public boolean fusesSteps() {
     return stepsPerJob != 1 && data.partitions() == 1;
@@ -236,6 +248,18 @@ public final class DistributedTrainer {
             JobFailures.summary(e), reduced && attempt + 1 == STEP_ATTEMPTS ? ", adding its gradients on the driver" : "");
       }
     }
+    return finishStep(t, t0, sum, g, lastBroadcastNanos);
+  }
+
+  /**
+   * The driver's half of step {@code t} begun at {@code t0}, once every partition's result is in
+   * {@code sum} ({@code g} its gradient, or null for an empty batch): the loss, gradient and new
+   * parameters checked, the optimizer applied, the timings kept.
+   *
+   * @throws DivergenceException when the loss or gradient (state unchanged) or the new parameters
+   *     (state updated) are not finite
+   */
+  LossSum finishStep(long t, long t0, OrderedSum sum, float[] g, long sendNanos) {
     if (g == null) { // an empty batch: weight 0, no update
       g = gradSum;
       java.util.Arrays.fill(g, 0f);
@@ -248,7 +272,7 @@ public final class DistributedTrainer {
     bad = firstNonFinite(params);
     if (bad >= 0) throw DivergenceException.parameter(t, bad, params[bad]);
     long t2 = System.nanoTime();
-    lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1, lastBroadcastNanos, sum.maxParamsNanos());
+    lastStats = new StepStats(t2 - t0, t1 - t0, sum.maxComputeNanos(), t2 - t1, sendNanos, sum.maxParamsNanos());
     return new LossSum(sum.loss(), sum.weight(), sum.count());
   }
 
@@ -288,6 +312,7 @@ public final class DistributedTrainer {
    * also those whose partitions moved away); training may go on after it.
    */
   public void close() {
+    if (streamed != null) streamed.close();
     if (!usedLocations.isEmpty()) {
       ExecutorReduce.release(sc.sc(), reduceRun, usedLocations.toArray(new String[0]));
       usedLocations.clear();
@@ -342,9 +367,7 @@ public final class DistributedTrainer {
   }
 
   /** Timings of the last step, or null before the first. */
-  public StepStats lastStepStats() {
-    return lastStats;
-  }
+  public StepStats lastStepStats() { return lastStats; }
 
   /** Runs to the end of the current epoch; returns the summed losses of its steps. */
   public LossSum epoch() {
@@ -409,34 +432,15 @@ public final class DistributedTrainer {
   }
 
   /** The current parameters: the array every step updates in place, not a copy. */
-  float[] liveParams() {
-    return params;
-  }
+  float[] liveParams() { return params; }
 
   /** The optimizer's current state (replaced by a chunk of fused steps). */
-  OptimizerState optimizerState() {
-    return state;
-  }
-
-  TrainingSpec spec() {
-    return spec;
-  }
-
-  String runName() {
-    return runName;
-  }
-
-  JavaSparkContext sparkContext() {
-    return sc;
-  }
-
-  PackedData data() {
-    return data;
-  }
-
-  scala.collection.immutable.Seq<Object> stepPartitions() {
-    return stepPartitions;
-  }
+  OptimizerState optimizerState() { return state; }
+  TrainingSpec spec() { return spec; }
+  String runName() { return runName; }
+  JavaSparkContext sparkContext() { return sc; }
+  PackedData data() { return data; }
+  scala.collection.immutable.Seq<Object> stepPartitions() { return stepPartitions; }
 
   /** Takes over the optimizer state a chunk of fused steps ended with, and its last step's timings. */
   void adopt(OptimizerState s, StepStats last) {

@@ -43,19 +43,22 @@ final class FitLoop {
       long t0 = System.nanoTime();
       long left = spe - t.optimizerState().step() % spe;
       boolean fused = t.fusesSteps();
+      boolean streamed = !fused && t.streamed().usable(); // a broken stream leaves the rest of the epoch to one job per step
       for (long i = 0; i < left; ) {
-        int n = fused ? t.chunkLength(left - i, hook) : 1;
+        int n = fused || streamed ? t.chunkLength(left - i, hook) : 1;
         if (n == 1) {
           LossSum one = t.step();
           s = s.plus(one);
           if (steps != null) steps.step(t.optimizerState().step(), e, one, t.lastStepStats());
         } else {
-          FusedSteps.Chunk c = FusedSteps.chunk(t, n);
+          FusedSteps.Chunk c = fused ? FusedSteps.chunk(t, n) : t.streamed().chunk(n);
           for (int j = 0; j < c.sums().length; j++) {
             s = s.plus(c.sums()[j]);
             if (steps != null) steps.step(c.firstStep() + j + 1, e, c.sums()[j], c.stats()[j]);
           }
           if (c.failure() != null) throw c.failure();
+          if (c.sums().length < n) streamed = false;
+          n = c.sums().length;
         }
         i += n;
         if (hook != null && i < left && hook.due(t.optimizerState().step(), false)) {

@@ -42,15 +42,7 @@ class LocalClusterTest {
   }
 
   static float[] train(String master, boolean killOneExecutor, Placement placement, DistributedTrainer.Reduce reduce) {
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    SparkConf conf = new SparkConf().setMaster(master).setAppName("sparkprop-local-cluster-test")
-        .set("spark.driver.host", "127.0.0.1")
-        .set("spark.driver.bindAddress", "127.0.0.1")
-        .set("spark.ui.enabled", "false")
-        .set("spark.executor.extraClassPath", cp)
-        .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
-        .set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
-    try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+    try (JavaSparkContext sc = new JavaSparkContext(conf(master))) {
       sc.setLogLevel("ERROR");
       Examples all = TestSets.blobs(3000, 20, 4, false, 11);
       PackedData data = PackedData.pack(LocalExamples.distribute(sc, all, 2, "blobs"), NET,
@@ -67,6 +59,17 @@ class LocalClusterTest {
       t.close();
       return t.params();
     }
+  }
+
+  static SparkConf conf(String master) {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    return new SparkConf().setMaster(master).setAppName("sparkprop-local-cluster-test")
+        .set("spark.driver.host", "127.0.0.1")
+        .set("spark.driver.bindAddress", "127.0.0.1")
+        .set("spark.ui.enabled", "false")
+        .set("spark.executor.extraClassPath", cp)
+        .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
+        .set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
   }
 
   static List<ProcessHandle> executorProcesses(String appId) {
@@ -105,6 +108,44 @@ class LocalClusterTest {
     assertArrayEquals(local, reduced, 0f, "reduced on the executors vs the driver's sum");
     float[] killed = train("local-cluster[2,1,1024]", true, Placement.MEMORY, DistributedTrainer.Reduce.EXECUTORS);
     assertArrayEquals(local, killed, 0f, "reduced on the executors with a killed executor vs the driver's sum");
+  }
+
+  /**
+   * Streamed steps ({@link StreamedSteps}, the cluster's default for a fit): the weights of one
+   * job per step in local mode, also when an executor dies mid-chunk (the chunk ends at its last
+   * finished step, the rest of the epoch runs one job per step and retries the lost task).
+   */
+  @Test
+  void streamedSteps_giveByteIdenticalWeightsToLocalMode_evenWhenAnExecutorDiesMidChunk() throws Exception {
+    float[] local = fit("local[2]", -1);
+    float[] streamed = fit("local-cluster[2,1,1024]", -1);
+    assertArrayEquals(local, streamed, 0f, "streamed on local-cluster vs local[2]");
+    float[] killed = fit("local-cluster[2,1,1024]", 30);
+    assertArrayEquals(local, killed, 0f, "streamed, an executor killed in the second epoch's chunk, vs local[2]");
+  }
+
+  /** Three epochs of {@code fit} (24 steps each); {@code killAt} >= 0 kills an executor once that many steps streamed. */
+  static float[] fit(String master, int killAt) throws Exception {
+    try (JavaSparkContext sc = new JavaSparkContext(conf(master))) {
+      sc.setLogLevel("ERROR");
+      PackedData data = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(3000, 20, 4, false, 11), 2, "blobs"), NET,
+          org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
+      DistributedTrainer t = new DistributedTrainer(sc, SPEC, data, "streamed");
+      Thread killer = new Thread(() -> {
+        while (t.streamed().steps() < killAt) Thread.onSpinWait();
+        executorProcesses(sc.sc().applicationId()).get(0).destroyForcibly();
+      });
+      killer.setDaemon(true);
+      if (killAt >= 0) killer.start();
+      float[] p = t.fit(FitOptions.epochs(3), null).params();
+      if (!master.startsWith("local[")) {
+        if (killAt < 0) assertEquals(3 * 24, t.streamed().steps(), "every step streamed");
+        else assertTrue(t.streamed().steps() >= killAt && t.streamed().breaks() == 1,
+            t.streamed().steps() + " steps streamed, broken chunks " + t.streamed().breakReasons() + ": the kill broke one");
+      }
+      if (killAt >= 0) killer.join(60_000);
+      return p;
+    }
   }
 
   /** The same with the packed data in local files: the killed executor's files go with it and are repacked elsewhere. */

@@ -1,0 +1,181 @@
+package io.sparkprop.driver.loop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkprop.datasets.LocalExamples;
+import io.sparkprop.driver.SparkTestContext;
+import io.sparkprop.driver.TestSets;
+import io.sparkprop.driver.data.PackedData;
+import io.sparkprop.driver.data.Placement;
+import io.sparkprop.trainer.TrainingSpec;
+import io.sparkprop.trainer.optim.Optimizer;
+import java.io.DataOutputStream;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streamed steps ({@link StreamedSteps}: several tasks kept up for a chunk of steps, weights and
+ * gradients over the driver's {@link StepChannel}) against one job per step, the reference: the
+ * same parameters, optimizer state, per-step losses, epoch reports, checkpoints and divergence,
+ * bit for bit; a stream that breaks mid-chunk hands the rest of the epoch to one job per step and
+ * the bits stay the same. Run with the local master's tasks connecting over loopback, as a
+ * cluster's executors connect to the driver.
+ */
+class StreamedStepsTest {
+  static final TrainingSpec SPEC = FusedStepsTest.SPEC;
+
+  record Run(float[] params, DistributedTrainer trainer, List<String> steps, List<String> epochs, List<String> saves) {}
+
+  private static PackedData pack(JavaSparkContext sc, int rows, int blocks, long seed) {
+    return PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(rows, 12, 3, seed != 9, seed), blocks, "blobs"),
+        FusedStepsTest.NET, StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY, 64L << 20, 1);
+  }
+
+  private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, boolean stream, int epochs, long checkpointEvery,
+      Function<DistributedTrainer, DistributedTrainer> setUp) {
+    PackedData data = pack(sc, 1000, 2, 8);
+    PackedData val = pack(sc, 200, 1, 9);
+    try {
+      assertEquals(2, data.partitions(), "two tasks a step");
+      DistributedTrainer t = setUp.apply(new DistributedTrainer(sc, spec, data, "streamed-" + stream).stepsPerJob(stepsPerJob));
+      t.streamed().inLocalMode(stream);
+      List<String> steps = new ArrayList<>();
+      List<String> epochsSeen = new ArrayList<>();
+      List<String> saves = new ArrayList<>();
+      CheckpointHook hook = checkpointEvery <= 0 ? null : new CheckpointHook() {
+        long saved;
+
+        @Override
+        public boolean due(long step, boolean epochEnd) {
+          return step - saved >= checkpointEvery;
+        }
+
+        @Override
+        public void save(TrainingState s) {
+          saved = s.step();
+          saves.add(s.step() + " " + java.util.Arrays.hashCode(s.params()) + " " + java.util.Arrays.hashCode(s.optimizer().snapshot()));
+        }
+      };
+      FitResult r = t.fit(new FitOptions(epochs, val, 1, 0), e -> epochsSeen.add(e.epoch() + " " + e.steps() + " " + e.globalStep()
+          + " " + e.trainLoss() + " " + e.validation()), (step, epoch, sums, stats) -> {
+            assertTrue(stats.wallNanos() >= stats.maxTaskComputeNanos() && stats.maxTaskComputeNanos() > 0, stats.toString());
+            steps.add(step + " " + epoch + " " + sums);
+          }, null, hook);
+      return new Run(r.params(), t, steps, epochsSeen, saves);
+    } finally {
+      data.unpersist();
+      val.unpersist();
+    }
+  }
+
+  private static void assertSameRun(Run expected, Run actual, String what) {
+    assertArrayEquals(expected.params(), actual.params(), 0f, what);
+    assertTrue(expected.trainer().state().sameAs(actual.trainer().state()), "optimizer state, " + what);
+    assertEquals(expected.steps(), actual.steps(), "per-step losses, " + what);
+    assertEquals(expected.epochs(), actual.epochs(), "epoch reports, " + what);
+    assertEquals(expected.saves(), actual.saves(), "checkpoints, " + what);
+  }
+
+  @Test
+  void streamedChunks_areBitwiseOneJobPerStep() {
+    JavaSparkContext sc = SparkTestContext.get();
+    Run perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
+    assertEquals(0, perStep.trainer().streamed().steps(), "steps per job 1: never streamed");
+    for (int k : new int[] {0, 4}) { // to the epoch's end; chunks that do not divide it
+      Run streamed = fit(sc, SPEC, k, true, 3, 0, t -> t);
+      assertEquals(33, streamed.trainer().streamed().steps(), "every step streamed, steps per job " + k);
+      assertSameRun(perStep, streamed, "steps per job " + k);
+    }
+  }
+
+  @Test
+  void checkpointsFallOnTheSameSteps() {
+    JavaSparkContext sc = SparkTestContext.get();
+    Run perStep = fit(sc, SPEC, 1, true, 2, 5, t -> t);
+    Run streamed = fit(sc, SPEC, 0, true, 2, 5, t -> t);
+    assertEquals(5, perStep.saves().size(), perStep.saves().toString());
+    assertTrue(streamed.trainer().streamed().steps() > 0);
+    assertSameRun(perStep, streamed, "checkpoints every 5 steps");
+  }
+
+  @Test
+  void aStreamThatBreaks_leavesTheRestOfTheEpochToOneJobPerStep_withTheSameBits() {
+    JavaSparkContext sc = SparkTestContext.get();
+    Run perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
+    Run broken = fit(sc, SPEC, 0, true, 3, 0, t -> {
+      t.streamed().breakAt(15); // the fifth step of the second epoch
+      return t;
+    });
+    assertEquals(1, broken.trainer().streamed().breaks());
+    assertEquals(11 + 4 + 11, broken.trainer().streamed().steps(), "the first epoch, four steps, the third epoch");
+    assertSameRun(perStep, broken, "a stream broken at step 15");
+  }
+
+  @Test
+  void divergence_endsTheChunkWhereTheStepLoopEnds() {
+    JavaSparkContext sc = SparkTestContext.get();
+    TrainingSpec wild = SPEC.withOptimizer(Optimizer.sgd(1e38));
+    DivergenceException a = assertThrows(DivergenceException.class, () -> fit(sc, wild, 1, true, 2, 0, t -> t));
+    DivergenceException b = assertThrows(DivergenceException.class, () -> fit(sc, wild, 0, true, 2, 0, t -> t));
+    assertEquals(a.globalStep(), b.globalStep());
+    assertEquals(a.getMessage(), b.getMessage());
+  }
+
+  @Test
+  void notStreamed_whereTasksCouldNotAllRun_orTheWireWouldAddSomethingTurnedOff() {
+    JavaSparkContext sc = SparkTestContext.get();
+    assertNull(StreamedSteps.unavailable(sc, 2, 1000, 4 << 20, false));
+    assertEquals("one task", StreamedSteps.unavailable(sc, 1, 1000, 4 << 20, false));
+    assertEquals("3 tasks on 2 task slots", StreamedSteps.unavailable(sc, 3, 1000, 4 << 20, false));
+    assertEquals("gradients added on the executors", StreamedSteps.unavailable(sc, 2, 1000, 4 << 20, true));
+    assertEquals("weights of 5000000 bytes", StreamedSteps.unavailable(sc, 2, 5_000_000, 4 << 20, false));
+    PackedData three = pack(sc, 300, 3, 3);
+    try {
+      DistributedTrainer t = new DistributedTrainer(sc, SPEC, three, "three");
+      t.streamed().inLocalMode(true);
+      assertFalse(t.streamed().usable(), "three tasks do not fit local[2]'s two slots");
+      assertFalse(new DistributedTrainer(sc, SPEC, three, "local").streamed().usable(), "a local master streams only in tests");
+    } finally {
+      three.unpersist();
+    }
+  }
+
+  private static void hello(Socket s, long hi, long lo, long chunk) throws java.io.IOException {
+    DataOutputStream out = new DataOutputStream(s.getOutputStream());
+    out.writeLong(hi);
+    out.writeLong(lo);
+    out.writeLong(chunk);
+    out.writeInt(0);
+    out.flush();
+  }
+
+  @Test
+  void aConnectionWithoutTheTokenOrOfAnotherChunk_isClosedUnread() throws Exception {
+    try (StepChannel ch = StepChannel.open("127.0.0.1", "127.0.0.1")) {
+      StepChannel.Address a = ch.address(7);
+      try (Socket stranger = new Socket(a.host(), a.port()); Socket late = new Socket(a.host(), a.port());
+          Socket task = new Socket(a.host(), a.port())) {
+        hello(stranger, a.tokenHi() + 1, a.tokenLo(), 7);
+        hello(late, a.tokenHi(), a.tokenLo(), 6); // a task of an earlier, cancelled chunk
+        hello(task, a.tokenHi(), a.tokenLo(), 7);
+        StepChannel.Peer[] peers = ch.accept(7, 1, System.nanoTime() + 10_000_000_000L, () -> true);
+        assertEquals(1, peers.length);
+        assertEquals(0, peers[0].partition);
+        assertEquals(-1, stranger.getInputStream().read(), "the stranger's connection is closed");
+        assertEquals(-1, late.getInputStream().read(), "the earlier chunk's task's connection is closed");
+        peers[0].close();
+      }
+      assertNull(ch.accept(7, 1, System.nanoTime() + 300_000_000L, () -> true), "nobody else: null at the deadline");
+    }
+  }
+}
