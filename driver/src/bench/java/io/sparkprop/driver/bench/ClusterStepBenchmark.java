@@ -27,12 +27,14 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * job of as many tasks on the same master, measured in the same application after training.
  *
  * <p>Per epoch (medians over its steps): the step on the driver; the driver's encoding and
- * broadcast of the weights; the slowest task's time to get them (torrent fetch and decode) and its
- * compute; the slowest task's deserialization (Spark's task metric, whole milliseconds); the job
- * as the driver saw it minus the slowest task's run time (launch, scheduling, result transfer);
- * the optimizer update; the step minus the slowest task. Prints Markdown.
+ * broadcast of the weights (streamed steps: their encoding and sending to every task); the
+ * slowest task's time to get them (torrent fetch and decode; streamed: read and decode) and its
+ * compute; for steps that are jobs of their own, the slowest task's deserialization (Spark's task
+ * metric, whole milliseconds) and the job as the driver saw it minus the slowest task's run time
+ * (launch, scheduling, result transfer), "-" for streamed steps, which have no job; the
+ * optimizer update; the step minus the slowest task. Prints Markdown.
  *
- * <p>Usage: {@code ClusterStepBenchmark MASTER PARTITIONS EPOCHS [KEY=VALUE ...]} (overrides of
+ * <p>Usage: {@code ClusterStepBenchmark MASTER PARTITIONS EPOCHS [KEY=VALUE ...]} (EPOCHS 0: the config's own) (overrides of
  * conf/fashion-mnist.conf, or of the config that {@code -Dsparkprop.bench.config} names); executors load the classes from this JVM's class path
  * (spark.executor.extraClassPath), which a cluster on this machine can read.
  */
@@ -102,9 +104,10 @@ public final class ClusterStepBenchmark {
 
   static String run(String master, int partitions, int epochs, List<String> extra) throws Exception {
     Path out = Files.createTempDirectory("sparkprop-cluster-step");
-    List<String> sets = new ArrayList<>(List.of("training.partitions=" + partitions, "training.epochs=" + epochs,
+    List<String> sets = new ArrayList<>(List.of("training.partitions=" + partitions,
         "data.validation=/usr/share/datasets/fashion-mnist/t10k", "data.validation-fraction=0", "output.step-metrics=true",
         "output.dir=" + out, "output.model=\"\"", "output.checkpoints=\"\"", "run.name=cluster-step"));
+    if (epochs > 0) sets.add("training.epochs=" + epochs); // else the config's own
     sets.addAll(extra);
     JobConfig cfg = JobConfig.load(System.getProperty("sparkprop.bench.config", "conf/fashion-mnist.conf"), sets);
     boolean local = master.startsWith("local");
@@ -186,13 +189,18 @@ public final class ClusterStepBenchmark {
       double acc = e.path("validationAccuracy").asDouble(Double.NaN);
       double elapsed = e.path("elapsedSeconds").asDouble(Double.NaN);
       if (Double.isNaN(reached) && acc >= 0.88) reached = elapsed;
-      md.append(String.format("| %d | %.2f | %.4f | %.1f | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f | %.2f | %.2f |%n", epoch + 1,
+      md.append(String.format("| %d | %.2f | %.4f | %.1f | %.2f | %.2f | %.2f | %.2f | %s | %s | %.2f | %.2f |%n", epoch + 1,
           e.get("seconds").asDouble(), acc, elapsed, median(step), median(col(mine, "broadcastMillis")), median(fetch),
-          median(compute), median(deser), median(jobMinusTask), median(col(mine, "updateMillis")), median(over)));
+          median(compute), orDash("%.0f", median(deser)), orDash("%.1f", median(jobMinusTask)), median(col(mine, "updateMillis")),
+          median(over)));
     }
     md.append(String.format("%ntime to 0.88 validation accuracy: %s%n", Double.isNaN(reached) ? "not reached"
         : String.format("%.1f s of training", reached)));
     return md.toString();
+  }
+
+  private static String orDash(String format, double v) {
+    return Double.isNaN(v) ? "-" : String.format(format, v);
   }
 
   private static double[] col(List<JsonNode> rows, String field) {

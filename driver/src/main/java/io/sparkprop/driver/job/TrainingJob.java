@@ -195,7 +195,8 @@ public final class TrainingJob {
     if (validation != null) validation = scaling.apply(validation);
     if (test != null) test = scaling.apply(test);
 
-    // the spec's schedule length is unknown until the data are counted; the warm-up's steps do not depend on it
+    // the spec's schedule length is unknown until the data are counted; the warm-ups' steps do not depend on it
+    io.sparkprop.driver.loop.DriverWarmup.startInBackground(sc, cfg.trainingSpec(1));
     PackedData trainData = PackedData.pack(train, cfg.network(), cfg.storageLevel(), trainPlacement,
         cfg.diskReserve(), cfg.threadsPerTask(sc.sc()), ExecutorPreparations.forTraining(cfg.trainingSpec(1)));
     PackedData valData = null;

@@ -55,6 +55,7 @@ public final class DistributedTrainer {
   private final String runName;
   private final String jobGroup;
   private final float[] gradSum; // the driver's gradient sum, reused by every step
+  private final float[] addend; // a later partition's gradient, decoded to be added (OrderedSum), reused
   private final byte[] paramBytes; // the parameters as broadcast (little-endian float32), reused by every step
   private final scala.collection.immutable.Seq<Object> stepPartitions; // every partition, as runJob takes them
   private StepStats lastStats;
@@ -66,7 +67,7 @@ public final class DistributedTrainer {
   private final java.util.Set<String> usedLocations = new java.util.LinkedHashSet<>(); // every executor that stored slices
   private int stepsPerJob; // 0: auto
   private boolean broadcastState; // tests: the cluster's way of sending a chunk's state, in local mode
-  private StreamedSteps streamed; // chunks of several tasks' steps in one job, on a cluster
+  private StepStream stream; // a cluster's steps without a job each, opened at the first step that can use it
 
   /**
    * Who adds the partitions' gradients. DRIVER: each task ships its gradient to the driver, which
@@ -126,6 +127,7 @@ public final class DistributedTrainer {
     this.plan = spec.plan(data.rows());
     this.params = params.clone();
     this.gradSum = new float[params.length];
+    this.addend = new float[params.length];
     this.paramBytes = new byte[4 * params.length];
     this.stepPartitions = allPartitions(data);
     this.state = state.copy();
@@ -190,13 +192,14 @@ public final class DistributedTrainer {
     return this;
   }
 
-  /** Streamed steps' state for this run ({@link StreamedSteps}): whether to stream, the channel, the breaks. */
-  StreamedSteps streamed() {
-    if (streamed == null) streamed = new StreamedSteps(this);
-    return streamed;
+  /** This run's {@link StepStream}: whether its steps stream, the channel, the breaks. */
+  StepStream stream() {
+    if (stream == null) stream = new StepStream(this);
+    return stream;
   }
 
   float[] gradSum() { return gradSum; }
+  float[] addend() { return addend; }
   int stepsPerJobSetting() { return stepsPerJob; }
   long weightsInTaskLimit() { return weightsInTaskBytes; }
   byte[] paramBytes() { return paramBytes; }
@@ -222,6 +225,9 @@ public final class DistributedTrainer {
     int epoch = Math.toIntExact(t / spe);
     int k = (int) (t % spe);
     long t0 = System.nanoTime();
+    DriverWarmup.stop();
+    OrderedSum streamed = stream().step(t);
+    if (streamed != null) return finishStep(t, t0, streamed, streamed.grad(), stream.sendNanos());
     sc.setJobGroup(jobGroup, "sparkprop run " + runName, true);
     sc.setJobDescription(runName + ": epoch " + epoch + " step " + k + " (global step " + t + ")");
     boolean reduced = reducesOnExecutors();
@@ -283,7 +289,7 @@ public final class DistributedTrainer {
     Broadcast<byte[]> bc = bytes.length > weightsInTaskBytes ? sc.sc().broadcast(bytes, PARAMS_TAG) : null;
     StepWeights weights = bc != null ? StepWeights.broadcast(bc) : StepWeights.inline(bytes);
     lastBroadcastNanos = System.nanoTime() - b0;
-    OrderedSum sum = new OrderedSum(data.partitions(), slices > 0 ? null : gradSum);
+    OrderedSum sum = slices > 0 ? new OrderedSum(data.partitions()) : new OrderedSum(data.partitions(), gradSum, addend);
     try {
       sc.sc().runJob(data.blocks(), new PartitionGradient(weights, spec, plan, epoch, k, slices, reduceRun, t), stepPartitions,
           sum, STEP_TAG);
@@ -312,7 +318,7 @@ public final class DistributedTrainer {
    * also those whose partitions moved away); training may go on after it.
    */
   public void close() {
-    if (streamed != null) streamed.close();
+    if (stream != null) stream.close();
     if (!usedLocations.isEmpty()) {
       ExecutorReduce.release(sc.sc(), reduceRun, usedLocations.toArray(new String[0]));
       usedLocations.clear();
@@ -380,6 +386,9 @@ public final class DistributedTrainer {
 
   /** Evaluation sums of the current parameters over a packed data set, computed distributedly. */
   public EvalSums evaluate(PackedData eval) {
+    EvalSums streamed = stream == null ? null : stream.evaluate(eval);
+    if (streamed != null) return streamed;
+    if (stream != null) stream.end(); // its tasks hold the slots the evaluation job needs
     return Evaluator.evaluate(sc, spec, params, eval, runName);
   }
 

@@ -62,6 +62,14 @@ public final class Evaluator {
     } finally {
       bc.destroy();
     }
+    return combine(parts, k, counts);
+  }
+
+  /**
+   * The partitions' results ({@link #evaluateBlocks}, indexed by partition) added in partition
+   * order, with the k x k confusion counts when {@code counts}.
+   */
+  static Evaluation combine(double[][] parts, int k, boolean counts) {
     EvalSums total = EvalSums.ZERO;
     long[][] matrix = counts ? new long[k][k] : null;
     for (double[] s : parts) {

@@ -29,6 +29,7 @@ final class FitLoop {
     if (start.step() != t.optimizerState().step()) {
       throw new IllegalStateException("resume state is at step " + start.step() + " but the trainer at step " + t.optimizerState().step());
     }
+    t.stream().begin(options.validation(), t.optimizerState().step());
     List<EpochReport> history = new ArrayList<>(start.history());
     Head head = t.spec().network().head();
     double best = start.best();
@@ -43,22 +44,19 @@ final class FitLoop {
       long t0 = System.nanoTime();
       long left = spe - t.optimizerState().step() % spe;
       boolean fused = t.fusesSteps();
-      boolean streamed = !fused && t.streamed().usable(); // a broken stream leaves the rest of the epoch to one job per step
       for (long i = 0; i < left; ) {
-        int n = fused || streamed ? t.chunkLength(left - i, hook) : 1;
+        int n = fused ? t.chunkLength(left - i, hook) : 1;
         if (n == 1) {
           LossSum one = t.step();
           s = s.plus(one);
           if (steps != null) steps.step(t.optimizerState().step(), e, one, t.lastStepStats());
         } else {
-          FusedSteps.Chunk c = fused ? FusedSteps.chunk(t, n) : t.streamed().chunk(n);
+          FusedSteps.Chunk c = FusedSteps.chunk(t, n);
           for (int j = 0; j < c.sums().length; j++) {
             s = s.plus(c.sums()[j]);
             if (steps != null) steps.step(c.firstStep() + j + 1, e, c.sums()[j], c.stats()[j]);
           }
           if (c.failure() != null) throw c.failure();
-          if (c.sums().length < n) streamed = false;
-          n = c.sums().length;
         }
         i += n;
         if (hook != null && i < left && hook.due(t.optimizerState().step(), false)) {

@@ -15,6 +15,7 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
   private int next;
   private final float[] acc;
   private float[] grad;
+  private float[] addend; // a later partition's gradient, decoded for the addition
   private double loss;
   private double weight;
   private long count;
@@ -30,9 +31,15 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
    *     caller), or null to allocate one on the first contribution
    */
   OrderedSum(int partitions, float[] acc) {
+    this(partitions, acc, null);
+  }
+
+  /** @param scratch where a later partition's gradient is decoded (reused across steps by the caller), or null */
+  OrderedSum(int partitions, float[] acc, float[] scratch) {
     this.pending = new byte[partitions][];
     this.locations = new String[partitions];
     this.acc = acc;
+    this.addend = scratch;
   }
 
   @Override
@@ -69,7 +76,12 @@ final class OrderedSum extends AbstractFunction2<Object, byte[], BoxedUnit> {
     if (h.remaining() != g.length) {
       throw new IllegalStateException("a partition returned " + h.remaining() + " gradient values, expected " + g.length);
     }
-    for (int i = 0; i < g.length; i++) g[i] += h.get(i);
+    if (addend == null || addend.length != g.length) addend = new float[g.length];
+    h.get(addend);
+    // g += addend as saxpy with alpha 1: 1 * x is exact, so every implementation's g + 1 * x (an
+    // FMA or not) is the g + x of a Java loop, bit for bit; native code from a fresh driver's
+    // first step, where the loop ran interpreted
+    io.sparkprop.trainer.nn.Blas.get().saxpy(g.length, 1f, addend, 0, 1, g, 0, 1);
   }
 
   /** The summed gradient, or null when no partition held a member of the batch. */

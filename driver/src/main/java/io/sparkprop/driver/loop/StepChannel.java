@@ -15,25 +15,27 @@ import java.security.SecureRandom;
 import java.util.function.BooleanSupplier;
 
 /**
- * The driver's end of streamed steps ({@link StreamedSteps}): a TCP server on the driver's host
+ * The driver's end of a {@link StepStream}: a TCP server on the driver's host
  * that the tasks of a chunk connect to, one connection per task, for the length of the chunk.
  * Every step the driver writes the step's index and weights to each task and reads each task's
  * {@link StepResult} back, in partition order. Nothing else crosses it.
  *
  * <p>A connection proves itself with the run's random token, which reaches the tasks inside
  * their closure, so over Spark's own (possibly authenticated) RPC; a connection without it is
- * closed unread, as is one from a task of another chunk. The bytes themselves are not encrypted: {@link StreamedSteps} does not stream
+ * closed unread, as is one from a task of another stream. The bytes themselves are not encrypted: {@link StepStream} does not stream
  * where Spark's RPC encryption is on.
  *
  * <p>Wire form, big-endian (java.io.Data streams): the task's hello is the token (two longs), its
  * chunk (long) and its partition (int); then per step the driver sends the global step (long) and the weights
  * (int length, little-endian float32 bytes), the task answers with its result (int length,
- * bytes); a step of -1 ends the task. Reads wait in slices of {@link #POLL_MILLIS}, asking
+ * bytes); a step of -2 asks for the evaluation of the task's validation blocks under the weights
+ * sent with it, and -1 ends the task. Reads wait in slices of {@link #POLL_MILLIS}, asking
  * between slices whether to go on (the chunk's job may have failed, the task been cancelled).
  */
 final class StepChannel implements AutoCloseable {
   static final int POLL_MILLIS = 250;
   static final long END = -1;
+  static final long EVALUATE = -2;
 
   private final ServerSocket server;
   private final long tokenHi;
@@ -60,14 +62,15 @@ final class StepChannel implements AutoCloseable {
     return new StepChannel(s, advertisedHost, r.nextLong(), r.nextLong());
   }
 
-  /** Where the tasks of chunk {@code chunk} connect, and the proof they send. */
+  /** Where the tasks of stream {@code chunk} connect, and the proof they send. */
   Address address(long chunk) {
     return new Address(host, server.getLocalPort(), tokenHi, tokenLo, chunk);
   }
 
   /**
-   * What a task needs to reach the channel; travels in the task's closure. The chunk tells the
-   * driver which job a task belongs to: a task of a cancelled chunk may still connect later.
+   * What a task needs to reach the channel; travels in the task's closure. The chunk (the
+   * stream's number) tells the driver which job a task belongs to: a task of a cancelled stream
+   * may still connect later.
    */
   record Address(String host, int port, long tokenHi, long tokenLo, long chunk) implements java.io.Serializable {}
 

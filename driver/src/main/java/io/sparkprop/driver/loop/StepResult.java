@@ -43,8 +43,14 @@ final class StepResult {
   }
 
   static byte[] encode(float[] grad, double loss, double weight, long count, long computeNanos, long paramsNanos) {
+    return encode(grad, loss, weight, count, computeNanos, paramsNanos, null);
+  }
+
+  /** As {@link #encode(float[], double, double, long, long, long)}, into {@code into} when it has the result's length. */
+  static byte[] encode(float[] grad, double loss, double weight, long count, long computeNanos, long paramsNanos, byte[] into) {
     int n = grad == null ? 0 : grad.length;
-    ByteBuffer b = ByteBuffer.allocate(HEADER + 4 * n).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = (into != null && into.length == HEADER + 4 * n ? ByteBuffer.wrap(into) : ByteBuffer.allocate(HEADER + 4 * n))
+        .order(ByteOrder.LITTLE_ENDIAN);
     b.putDouble(loss).putDouble(weight).putLong(count).putLong(computeNanos).putLong(paramsNanos).putInt(grad == null ? -1 : n);
     if (grad != null) b.asFloatBuffer().put(grad);
     return b.array();

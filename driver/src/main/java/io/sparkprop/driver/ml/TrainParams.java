@@ -112,8 +112,9 @@ final class TrainParams {
     gradientReduce = new Param<>(uid, "gradientReduce", "who adds the partitions' gradients: driver, executors (a reduce-scatter "
         + "through the block managers; the driver takes in one gradient per step) or auto",
         (String s) -> valid("gradientReduce", s, () -> io.sparkprop.driver.loop.DistributedTrainer.Reduce.parse(s)));
-    stepsPerJob = new IntParam(uid, "stepsPerJob", "when one task computes the whole batch (local mode), steps run by one Spark job: "
-        + "0 up to an epoch, 1 one job per step, K up to K (the same weights either way)", check("stepsPerJob", "must be >= 0", ParamValidators.gtEq(0)));
+    stepsPerJob = new IntParam(uid, "stepsPerJob", "steps run by one Spark job: when one task computes the whole batch (local mode) "
+        + "0 up to an epoch, K up to K; with several tasks on a cluster any value but 1 streams the steps through one job whose "
+        + "tasks stay up (docs/cluster.md); 1 one job per step (the same weights either way)", check("stepsPerJob", "must be >= 0", ParamValidators.gtEq(0)));
     checkpointDir = new Param<>(uid, "checkpointDir", "folder (any Hadoop path) for checkpoints of the fit; a fit with the same "
         + "Params and data resumes from the newest one there, byte-identical to an uninterrupted fit (empty: no checkpoints)",
         (String s) -> s != null);
@@ -243,6 +244,7 @@ final class TrainParams {
     PackedData packed;
     try {
       scaling = FeatureScaling.fit(FeatureScaling.parseKind(p.getOrDefault(featureScaling)), placed.set());
+      io.sparkprop.driver.loop.DriverWarmup.startInBackground(sc, spec(p, net, 1));
       // the schedule's length is unknown until the rows are counted; the warm-up's steps do not depend on it
       packed = PackedData.pack(scaling.apply(placed.set()), net, level, placed.placement(), PackedData.DEFAULT_DISK_RESERVE,
           PackedData.autoThreadsPerTask(sc.sc()), ExecutorPreparations.forTraining(spec(p, net, 1)));

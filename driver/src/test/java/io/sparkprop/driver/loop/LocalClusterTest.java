@@ -111,40 +111,46 @@ class LocalClusterTest {
   }
 
   /**
-   * Streamed steps ({@link StreamedSteps}, the cluster's default for a fit): the weights of one
-   * job per step in local mode, also when an executor dies mid-chunk (the chunk ends at its last
-   * finished step, the rest of the epoch runs one job per step and retries the lost task).
+   * A {@link StepStream} (the cluster's way for a fit's steps and validation): the weights and
+   * validation results of one job per step in local mode, also when an executor dies mid-stream
+   * (the stream ends, the rest of the epoch runs one job per step and retries the lost task, the
+   * next epoch streams again).
    */
   @Test
   void streamedSteps_giveByteIdenticalWeightsToLocalMode_evenWhenAnExecutorDiesMidChunk() throws Exception {
-    float[] local = fit("local[2]", -1);
-    float[] streamed = fit("local-cluster[2,1,1024]", -1);
-    assertArrayEquals(local, streamed, 0f, "streamed on local-cluster vs local[2]");
-    float[] killed = fit("local-cluster[2,1,1024]", 30);
-    assertArrayEquals(local, killed, 0f, "streamed, an executor killed in the second epoch's chunk, vs local[2]");
+    String local = fit("local[2]", -1);
+    assertEquals(local, fit("local-cluster[2,1,1024]", -1), "weights, losses and validation: streamed on local-cluster vs local[2]");
+    assertEquals(local, fit("local-cluster[2,1,1024]", 30), "an executor killed in the second epoch's stream vs local[2]");
   }
 
-  /** Three epochs of {@code fit} (24 steps each); {@code killAt} >= 0 kills an executor once that many steps streamed. */
-  static float[] fit(String master, int killAt) throws Exception {
+  /**
+   * Three epochs of {@code fit} (24 steps each) with a validation set of two partitions: the
+   * weights, then the epochs' losses and validation sums; {@code killAt} >= 0 kills an executor
+   * once that many steps streamed.
+   */
+  static String fit(String master, int killAt) throws Exception {
     try (JavaSparkContext sc = new JavaSparkContext(conf(master))) {
       sc.setLogLevel("ERROR");
       PackedData data = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(3000, 20, 4, false, 11), 2, "blobs"), NET,
           org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
+      PackedData val = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(600, 20, 4, false, 12), 2, "val"), NET,
+          org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
       DistributedTrainer t = new DistributedTrainer(sc, SPEC, data, "streamed");
       Thread killer = new Thread(() -> {
-        while (t.streamed().steps() < killAt) Thread.onSpinWait();
+        while (t.stream().steps() < killAt) Thread.onSpinWait();
         executorProcesses(sc.sc().applicationId()).get(0).destroyForcibly();
       });
       killer.setDaemon(true);
       if (killAt >= 0) killer.start();
-      float[] p = t.fit(FitOptions.epochs(3), null).params();
+      List<String> epochs = new java.util.ArrayList<>();
+      float[] p = t.fit(new FitOptions(3, val, 1, 0), e -> epochs.add(e.trainLoss() + " " + e.validation())).params();
       if (!master.startsWith("local[")) {
-        if (killAt < 0) assertEquals(3 * 24, t.streamed().steps(), "every step streamed");
-        else assertTrue(t.streamed().steps() >= killAt && t.streamed().breaks() == 1,
-            t.streamed().steps() + " steps streamed, broken chunks " + t.streamed().breakReasons() + ": the kill broke one");
+        if (killAt < 0) assertEquals(3 * 24, t.stream().steps(), "every step streamed");
+        else assertTrue(t.stream().steps() >= killAt && t.stream().breaks() == 1,
+            t.stream().steps() + " steps streamed, breaks " + t.stream().breakReasons() + ": the kill broke one");
       }
       if (killAt >= 0) killer.join(60_000);
-      return p;
+      return java.util.Arrays.toString(p) + "\n" + epochs;
     }
   }
 

@@ -24,14 +24,14 @@ import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.Test;
 
 /**
- * Streamed steps ({@link StreamedSteps}: several tasks kept up for a chunk of steps, weights and
- * gradients over the driver's {@link StepChannel}) against one job per step, the reference: the
- * same parameters, optimizer state, per-step losses, epoch reports, checkpoints and divergence,
- * bit for bit; a stream that breaks mid-chunk hands the rest of the epoch to one job per step and
- * the bits stay the same. Run with the local master's tasks connecting over loopback, as a
- * cluster's executors connect to the driver.
+ * A {@link StepStream} (tasks kept up across steps and epochs, weights, gradients and the
+ * validation sums over the driver's {@link StepChannel}) against one job per step and an
+ * evaluation job per epoch, the reference: the same parameters, optimizer state, per-step losses,
+ * epoch reports (validation included), checkpoints and divergence, bit for bit; a stream that
+ * breaks hands the rest of the epoch to one job per step and the bits stay the same. Run with the
+ * local master's tasks connecting over loopback, as a cluster's executors connect to the driver.
  */
-class StreamedStepsTest {
+class StepStreamTest {
   static final TrainingSpec SPEC = FusedStepsTest.SPEC;
 
   record Run(float[] params, DistributedTrainer trainer, List<String> steps, List<String> epochs, List<String> saves) {}
@@ -43,12 +43,17 @@ class StreamedStepsTest {
 
   private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, boolean stream, int epochs, long checkpointEvery,
       Function<DistributedTrainer, DistributedTrainer> setUp) {
+    return fit(sc, spec, stepsPerJob, stream, epochs, checkpointEvery, 2, setUp);
+  }
+
+  private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, boolean stream, int epochs, long checkpointEvery,
+      int validationBlocks, Function<DistributedTrainer, DistributedTrainer> setUp) {
     PackedData data = pack(sc, 1000, 2, 8);
-    PackedData val = pack(sc, 200, 1, 9);
+    PackedData val = pack(sc, 200, validationBlocks, 9);
     try {
       assertEquals(2, data.partitions(), "two tasks a step");
       DistributedTrainer t = setUp.apply(new DistributedTrainer(sc, spec, data, "streamed-" + stream).stepsPerJob(stepsPerJob));
-      t.streamed().inLocalMode(stream);
+      t.stream().inLocalMode(stream);
       List<String> steps = new ArrayList<>();
       List<String> epochsSeen = new ArrayList<>();
       List<String> saves = new ArrayList<>();
@@ -87,15 +92,18 @@ class StreamedStepsTest {
   }
 
   @Test
-  void streamedChunks_areBitwiseOneJobPerStep() {
+  void aStream_isBitwiseOneJobPerStepAndAnEvaluationJobPerEpoch() {
     JavaSparkContext sc = SparkTestContext.get();
     Run perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
-    assertEquals(0, perStep.trainer().streamed().steps(), "steps per job 1: never streamed");
-    for (int k : new int[] {0, 4}) { // to the epoch's end; chunks that do not divide it
-      Run streamed = fit(sc, SPEC, k, true, 3, 0, t -> t);
-      assertEquals(33, streamed.trainer().streamed().steps(), "every step streamed, steps per job " + k);
-      assertSameRun(perStep, streamed, "steps per job " + k);
-    }
+    assertEquals(0, perStep.trainer().stream().steps(), "steps per job 1: never streamed");
+    Run streamed = fit(sc, SPEC, 0, true, 3, 0, t -> t);
+    assertEquals(33, streamed.trainer().stream().steps(), "every step streamed");
+    assertEquals(3, streamed.trainer().stream().evaluations(), "every epoch's validation streamed");
+    assertSameRun(perStep, streamed, "streamed");
+    Run apart = fit(sc, SPEC, 0, true, 3, 0, 1, t -> t); // 1 validation partition, 2 training partitions: not zipped
+    assertEquals(33, apart.trainer().stream().steps());
+    assertEquals(0, apart.trainer().stream().evaluations(), "a validation set of other partitions is evaluated by a job");
+    assertSameRun(fit(sc, SPEC, 1, true, 3, 0, 1, t -> t), apart, "validation by a job between streams");
   }
 
   @Test
@@ -104,7 +112,7 @@ class StreamedStepsTest {
     Run perStep = fit(sc, SPEC, 1, true, 2, 5, t -> t);
     Run streamed = fit(sc, SPEC, 0, true, 2, 5, t -> t);
     assertEquals(5, perStep.saves().size(), perStep.saves().toString());
-    assertTrue(streamed.trainer().streamed().steps() > 0);
+    assertEquals(22, streamed.trainer().stream().steps(), "checkpoints do not end a stream");
     assertSameRun(perStep, streamed, "checkpoints every 5 steps");
   }
 
@@ -113,11 +121,12 @@ class StreamedStepsTest {
     JavaSparkContext sc = SparkTestContext.get();
     Run perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
     Run broken = fit(sc, SPEC, 0, true, 3, 0, t -> {
-      t.streamed().breakAt(15); // the fifth step of the second epoch
+      t.stream().breakAt(15); // the fifth step of the second epoch
       return t;
     });
-    assertEquals(1, broken.trainer().streamed().breaks());
-    assertEquals(11 + 4 + 11, broken.trainer().streamed().steps(), "the first epoch, four steps, the third epoch");
+    assertEquals(1, broken.trainer().stream().breaks(), broken.trainer().stream().breakReasons().toString());
+    assertEquals(11 + 4 + 11, broken.trainer().stream().steps(), "the first epoch, four steps, the third epoch");
+    assertEquals(2, broken.trainer().stream().evaluations(), "the second epoch's validation ran as a job");
     assertSameRun(perStep, broken, "a stream broken at step 15");
   }
 
@@ -134,19 +143,28 @@ class StreamedStepsTest {
   @Test
   void notStreamed_whereTasksCouldNotAllRun_orTheWireWouldAddSomethingTurnedOff() {
     JavaSparkContext sc = SparkTestContext.get();
-    assertNull(StreamedSteps.unavailable(sc, 2, 1000, 4 << 20, false));
-    assertEquals("one task", StreamedSteps.unavailable(sc, 1, 1000, 4 << 20, false));
-    assertEquals("3 tasks on 2 task slots", StreamedSteps.unavailable(sc, 3, 1000, 4 << 20, false));
-    assertEquals("gradients added on the executors", StreamedSteps.unavailable(sc, 2, 1000, 4 << 20, true));
-    assertEquals("weights of 5000000 bytes", StreamedSteps.unavailable(sc, 2, 5_000_000, 4 << 20, false));
+    assertNull(StepStream.unavailable(sc, 2, 1000, 4 << 20, false));
+    assertEquals("one task", StepStream.unavailable(sc, 1, 1000, 4 << 20, false));
+    assertEquals("3 tasks on 2 task slots", StepStream.unavailable(sc, 3, 1000, 4 << 20, false));
+    assertEquals("gradients added on the executors", StepStream.unavailable(sc, 2, 1000, 4 << 20, true));
+    assertEquals("weights of 5000000 bytes", StepStream.unavailable(sc, 2, 5_000_000, 4 << 20, false));
     PackedData three = pack(sc, 300, 3, 3);
+    PackedData two = pack(sc, 300, 2, 3);
     try {
       DistributedTrainer t = new DistributedTrainer(sc, SPEC, three, "three");
-      t.streamed().inLocalMode(true);
-      assertFalse(t.streamed().usable(), "three tasks do not fit local[2]'s two slots");
-      assertFalse(new DistributedTrainer(sc, SPEC, three, "local").streamed().usable(), "a local master streams only in tests");
+      t.stream().inLocalMode(true).begin(null, 0);
+      assertFalse(t.stream().usable(0), "three tasks do not fit local[2]'s two slots");
+      DistributedTrainer local = new DistributedTrainer(sc, SPEC, two, "local");
+      local.stream().begin(null, 0);
+      assertFalse(local.stream().usable(0), "a local master streams only in tests");
+      DistributedTrainer outside = new DistributedTrainer(sc, SPEC, two, "outside");
+      outside.stream().inLocalMode(true);
+      assertFalse(outside.stream().usable(0), "steps outside a fit do not stream");
+      outside.step();
+      assertEquals(0, outside.stream().steps());
     } finally {
       three.unpersist();
+      two.unpersist();
     }
   }
 
