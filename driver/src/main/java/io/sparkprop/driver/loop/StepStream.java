@@ -65,6 +65,7 @@ final class StepStream implements AutoCloseable {
   private int breaks;
   private long brokenEpoch = -1; // the epoch of the last break: the rest of it runs one job per step
   private final List<String> breakReasons = new ArrayList<>();
+  private String lastWhy; // why the last step could not stream, logged when it changes
   private volatile long steps; // steps streamed (volatile: tests watch it from another thread)
   private long evaluations;
   private boolean inLocalMode; // tests: a local master streams too, its tasks connect over loopback
@@ -140,7 +141,10 @@ final class StepStream implements AutoCloseable {
     if (!active || tr.stepsPerJobSetting() == 1 || breaks >= MAX_BREAKS || (sc.sc().isLocal() && !inLocalMode)) return false;
     if (t / tr.plan().stepsPerEpoch() == brokenEpoch) return false;
     String why = unavailable(sc, tr.data().partitions(), 4L * tr.liveParams().length, tr.weightsInTaskLimit(), tr.reducesOnExecutors());
-    if (why != null) LOG.debug("{}: one job per step ({})", tr.runName(), why);
+    if (why != null && !why.equals(lastWhy)) {
+      LOG.info("{}: one Spark job per step ({}; docs/cluster.md, \"Steps stream\")", tr.runName(), why);
+    }
+    lastWhy = why;
     return why == null;
   }
 
