@@ -157,6 +157,8 @@ final class StepStream implements AutoCloseable {
     if (job == null && !open(t)) return null;
     try {
       if (t == breakAt) for (StepChannel.Peer p : peers) p.close();
+      // a cancelled job group fails the job at once, while its tasks may still answer
+      if (job.isCompleted()) throw new IOException("the stream's job ended");
       long t0 = System.nanoTime();
       send(t);
       sendNanos = System.nanoTime() - t0;
@@ -180,6 +182,7 @@ final class StepStream implements AutoCloseable {
   EvalSums evaluate(PackedData eval) {
     if (job == null || eval != zipped) return null;
     try {
+      if (job.isCompleted()) throw new IOException("the stream's job ended");
       send(StepChannel.EVALUATE);
       double[][] parts = new double[peers.length][];
       BooleanSupplier waiting = running(System.nanoTime() + Math.max(STEP_WAIT_NANOS, 20 * slowestNanos));
@@ -281,6 +284,14 @@ final class StepStream implements AutoCloseable {
    * that is not a lost executor or task (the job group cancelled, the application killed).
    */
   private void broke(long t, Exception e) {
+    // a cancelled job group or a stopped context fails the job a moment after its tasks drop their
+    // connections: wait that moment, so that the step does not rerun as a job nobody cancelled
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    try {
+      while (job != null && !job.isCompleted() && System.nanoTime() - until < 0) Thread.sleep(5);
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+    }
     Throwable failure = job != null && job.isCompleted() && job.value().get().isFailure() ? job.value().get().failed().get() : null;
     cancel();
     if (failure != null && !JobFailures.retryable(failure, tr.sparkContext().sc())) throw JobFailures.unchecked(failure);

@@ -151,6 +151,7 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
       while (true) {
         long t = StepChannel.readLong(in, scratch, goOn);
         if (t == StepChannel.END) return new byte[0];
+        if (ctx != null) ctx.killTaskIfInterrupted(); // cancelled while the driver still sends
         long t0 = System.nanoTime();
         int n = StepChannel.readInt(in, scratch, goOn);
         if (n != 4 * p.length) throw new IllegalStateException("step " + t + " sent " + n + " weight bytes, expected " + 4 * p.length);

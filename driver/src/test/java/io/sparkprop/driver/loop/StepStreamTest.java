@@ -141,6 +141,30 @@ class StepStreamTest {
   }
 
   @Test
+  void cancellingTheRunsJobGroup_endsAStreamedFit() throws Exception {
+    JavaSparkContext sc = SparkTestContext.get();
+    PackedData data = pack(sc, 1000, 2, 8);
+    try {
+      DistributedTrainer t = new DistributedTrainer(sc, SPEC, data, "cancelled");
+      t.stream().inLocalMode(true);
+      Thread canceller = new Thread(() -> {
+        while (t.stream().steps() < 5) Thread.onSpinWait();
+        sc.cancelJobGroup(t.jobGroup());
+      });
+      canceller.setDaemon(true);
+      canceller.start();
+      RuntimeException e = assertThrows(RuntimeException.class, () -> t.fit(FitOptions.epochs(200), null),
+          () -> "breaks " + t.stream().breakReasons() + ", steps " + t.stepCount() + ", streamed " + t.stream().steps());
+      assertTrue(String.valueOf(e.getMessage()).contains("cancelled"), e.toString());
+      assertEquals(0, t.stream().breaks(), "a cancellation is not a break: no step runs again as a job");
+      assertTrue(t.stepCount() < 200 * 11, "stopped at step " + t.stepCount());
+      canceller.join(10_000);
+    } finally {
+      data.unpersist();
+    }
+  }
+
+  @Test
   void notStreamed_whereTasksCouldNotAllRun_orTheWireWouldAddSomethingTurnedOff() {
     JavaSparkContext sc = SparkTestContext.get();
     assertNull(StepStream.unavailable(sc, 2, 1000, 4 << 20, false));
