@@ -15,22 +15,23 @@ import java.security.SecureRandom;
 import java.util.function.BooleanSupplier;
 
 /**
- * The driver's end of a {@link StepStream}: a TCP server on the driver's host
- * that the tasks of a chunk connect to, one connection per task, for the length of the chunk.
- * Every step the driver writes the step's index and weights to each task and reads each task's
- * {@link StepResult} back, in partition order. Nothing else crosses it.
+ * The driver's end of a {@link StepStream}: a TCP server on the driver's host that the tasks of a
+ * stream connect to, one connection per task, for the length of the stream. Every step the driver
+ * writes the step's index and weights to each task and reads each task's {@link StepResult} back,
+ * in partition order. Nothing else crosses it.
  *
  * <p>A connection proves itself with the run's random token, which reaches the tasks inside
  * their closure, so over Spark's own (possibly authenticated) RPC; a connection without it is
- * closed unread, as is one from a task of another stream. The bytes themselves are not encrypted: {@link StepStream} does not stream
- * where Spark's RPC encryption is on.
+ * closed unread, as is one from a task of another stream. The bytes themselves are not
+ * encrypted: {@link StepStream} does not stream where Spark's RPC encryption is on.
  *
  * <p>Wire form, big-endian (java.io.Data streams): the task's hello is the token (two longs), its
- * chunk (long) and its partition (int); then per step the driver sends the global step (long) and the weights
- * (int length, little-endian float32 bytes), the task answers with its result (int length,
- * bytes); a step of -2 asks for the evaluation of the task's validation blocks under the weights
- * sent with it, and -1 ends the task. Reads wait in slices of {@link #POLL_MILLIS}, asking
- * between slices whether to go on (the chunk's job may have failed, the task been cancelled).
+ * stream's number (long) and its partition (int); then per step the driver sends the global step
+ * (long) and the weights (int length, little-endian float32 bytes), the task answers with its
+ * result (int length, bytes); a step of -2 asks for the evaluation of the task's validation
+ * blocks under the weights sent with it, and -1 ends the task. Reads wait in slices of
+ * {@link #POLL_MILLIS}, asking between slices whether to go on (the stream's job may have
+ * failed, the task been cancelled).
  */
 final class StepChannel implements AutoCloseable {
   static final int POLL_MILLIS = 250;
@@ -62,17 +63,17 @@ final class StepChannel implements AutoCloseable {
     return new StepChannel(s, advertisedHost, r.nextLong(), r.nextLong());
   }
 
-  /** Where the tasks of stream {@code chunk} connect, and the proof they send. */
-  Address address(long chunk) {
-    return new Address(host, server.getLocalPort(), tokenHi, tokenLo, chunk);
+  /** Where the tasks of stream {@code stream} connect, and the proof they send. */
+  Address address(long stream) {
+    return new Address(host, server.getLocalPort(), tokenHi, tokenLo, stream);
   }
 
   /**
-   * What a task needs to reach the channel; travels in the task's closure. The chunk (the
-   * stream's number) tells the driver which job a task belongs to: a task of a cancelled stream
-   * may still connect later.
+   * What a task needs to reach the channel; travels in the task's closure. The stream's number
+   * tells the driver which job a task belongs to: a task of a cancelled stream may still connect
+   * later.
    */
-  record Address(String host, int port, long tokenHi, long tokenLo, long chunk) implements java.io.Serializable {}
+  record Address(String host, int port, long tokenHi, long tokenLo, long stream) implements java.io.Serializable {}
 
   /** One task's connection, as the driver sees it. */
   static final class Peer implements AutoCloseable {
@@ -103,7 +104,7 @@ final class StepChannel implements AutoCloseable {
    * attempt of a partition replaces the earlier one), or returns null when {@code goOn} says stop
    * or {@code deadlineNanos} passes. The caller closes the peers.
    */
-  Peer[] accept(long chunk, int partitions, long deadlineNanos, BooleanSupplier goOn) throws IOException {
+  Peer[] accept(long stream, int partitions, long deadlineNanos, BooleanSupplier goOn) throws IOException {
     Peer[] peers = new Peer[partitions];
     int joined = 0;
     while (joined < partitions) {
@@ -117,7 +118,7 @@ final class StepChannel implements AutoCloseable {
       } catch (SocketTimeoutException e) {
         continue;
       }
-      Peer p = hello(s, chunk, partitions);
+      Peer p = hello(s, stream, partitions);
       if (p == null) continue;
       if (peers[p.partition] != null) peers[p.partition].close();
       else joined++;
@@ -126,13 +127,13 @@ final class StepChannel implements AutoCloseable {
     return peers;
   }
 
-  private Peer hello(Socket s, long chunk, int partitions) {
+  private Peer hello(Socket s, long stream, int partitions) {
     try {
       s.setTcpNoDelay(true);
       s.setSoTimeout(10_000);
       DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
       if (in.readLong() != tokenHi || in.readLong() != tokenLo) throw new IOException("wrong token");
-      if (in.readLong() != chunk) throw new IOException("a task of another chunk");
+      if (in.readLong() != stream) throw new IOException("a task of another stream");
       int part = in.readInt();
       if (part < 0 || part >= partitions) throw new IOException("partition " + part + " of " + partitions);
       s.setSoTimeout(POLL_MILLIS);

@@ -1,5 +1,6 @@
 package io.sparkprop.driver.loop;
 
+import io.sparkprop.driver.data.PackedData;
 import io.sparkprop.driver.failure.ExecutorFaults;
 import io.sparkprop.trainer.TrainingSpec;
 import io.sparkprop.trainer.batch.BatchPlan;
@@ -16,7 +17,6 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import io.sparkprop.driver.data.PackedData;
 import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import scala.collection.Iterator;
@@ -140,7 +140,7 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
       out.writeLong(driver.tokenHi());
       out.writeLong(driver.tokenLo());
-      out.writeLong(driver.chunk());
+      out.writeLong(driver.stream());
       out.writeInt(ctx == null ? 0 : ctx.partitionId());
       out.flush();
       byte[] bytes = new byte[0];

@@ -192,29 +192,29 @@ class StepStreamTest {
     }
   }
 
-  private static void hello(Socket s, long hi, long lo, long chunk) throws java.io.IOException {
+  private static void hello(Socket s, long hi, long lo, long stream) throws java.io.IOException {
     DataOutputStream out = new DataOutputStream(s.getOutputStream());
     out.writeLong(hi);
     out.writeLong(lo);
-    out.writeLong(chunk);
+    out.writeLong(stream);
     out.writeInt(0);
     out.flush();
   }
 
   @Test
-  void aConnectionWithoutTheTokenOrOfAnotherChunk_isClosedUnread() throws Exception {
+  void aConnectionWithoutTheTokenOrOfAnotherStream_isClosedUnread() throws Exception {
     try (StepChannel ch = StepChannel.open("127.0.0.1", "127.0.0.1")) {
       StepChannel.Address a = ch.address(7);
       try (Socket stranger = new Socket(a.host(), a.port()); Socket late = new Socket(a.host(), a.port());
           Socket task = new Socket(a.host(), a.port())) {
         hello(stranger, a.tokenHi() + 1, a.tokenLo(), 7);
-        hello(late, a.tokenHi(), a.tokenLo(), 6); // a task of an earlier, cancelled chunk
+        hello(late, a.tokenHi(), a.tokenLo(), 6); // a task of an earlier, cancelled stream
         hello(task, a.tokenHi(), a.tokenLo(), 7);
         StepChannel.Peer[] peers = ch.accept(7, 1, System.nanoTime() + 10_000_000_000L, () -> true);
         assertEquals(1, peers.length);
         assertEquals(0, peers[0].partition);
         assertEquals(-1, stranger.getInputStream().read(), "the stranger's connection is closed");
-        assertEquals(-1, late.getInputStream().read(), "the earlier chunk's task's connection is closed");
+        assertEquals(-1, late.getInputStream().read(), "the earlier stream's task's connection is closed");
         peers[0].close();
       }
       assertNull(ch.accept(7, 1, System.nanoTime() + 300_000_000L, () -> true), "nobody else: null at the deadline");
