@@ -175,8 +175,10 @@ class ClusterFaultsIT {
     long t0 = System.nanoTime();
     String ref = reference(2, 1);
     Path ckpt = work.resolve("ckpt-app-kill");
+    // one job per step: streamed, this fit ends within two seconds, before the kill could land in
+    // it (an application killed mid-stream fails the same way; StepStreamTest cancels one)
     String[] job = submit("app-kill", List.of(), TWO_EXECUTORS, train("app-kill", "--set", "output.checkpoints=" + ckpt,
-        "--set", "output.checkpoint-every-steps=50"));
+        "--set", "output.checkpoint-every-steps=50", "--set", "training.steps-per-job=1"));
     Process p = builder("app-kill-1", job).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (!StandaloneClusterIT.hasCheckpoint(ckpt) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
