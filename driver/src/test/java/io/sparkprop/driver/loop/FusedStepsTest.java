@@ -20,7 +20,6 @@ import io.sparkprop.trainer.nn.Init;
 import io.sparkprop.trainer.nn.NetworkSpec;
 import io.sparkprop.trainer.optim.LrSchedule;
 import io.sparkprop.trainer.optim.Optimizer;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
@@ -37,19 +36,16 @@ class FusedStepsTest {
   static final TrainingSpec SPEC = new TrainingSpec(NET, Init.of(Init.Kind.XAVIER_NORMAL),
       Optimizer.adam(0.01).withSchedule(LrSchedule.cosine(60, 0.1).withWarmup(5)), 96, false, 4, 16);
 
-  /** Everything a run reports, for comparing two runs exactly. */
-  record Run(float[] params, DistributedTrainer trainer, List<String> steps, List<String> epochs, List<String> saves) {}
-
   private static PackedData pack(JavaSparkContext sc, Examples all, int blocks, int threads) {
     return PackedData.pack(LocalExamples.distribute(sc, all, blocks, "blobs"), NET, StorageLevel.MEMORY_AND_DISK(),
         Placement.MEMORY, 64L << 20, threads);
   }
 
-  private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, int epochs, long checkpointEvery) {
+  private static RecordedFit fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, int epochs, long checkpointEvery) {
     return fit(sc, spec, stepsPerJob, epochs, checkpointEvery, false);
   }
 
-  private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, int epochs, long checkpointEvery, boolean broadcast) {
+  private static RecordedFit fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, int epochs, long checkpointEvery, boolean broadcast) {
     Examples all = TestSets.blobs(1000, 12, 3, true, 8);
     PackedData data = pack(sc, all, 4, 4);
     PackedData val = pack(sc, TestSets.blobs(200, 12, 3, false, 9), 1, 1);
@@ -58,30 +54,7 @@ class FusedStepsTest {
       DistributedTrainer t = new DistributedTrainer(sc, spec, data, "fused-" + stepsPerJob).stepsPerJob(stepsPerJob)
           .broadcastState(broadcast);
       assertEquals(stepsPerJob != 1, t.fusesSteps());
-      List<String> steps = new ArrayList<>();
-      List<String> epochsSeen = new ArrayList<>();
-      List<String> saves = new ArrayList<>();
-      CheckpointHook hook = checkpointEvery <= 0 ? null : new CheckpointHook() {
-        long saved;
-
-        @Override
-        public boolean due(long step, boolean epochEnd) {
-          return step - saved >= checkpointEvery;
-        }
-
-        @Override
-        public void save(TrainingState s) {
-          saved = s.step();
-          saves.add(s.step() + " " + java.util.Arrays.hashCode(s.params()) + " " + java.util.Arrays.hashCode(s.optimizer().snapshot())
-              + " " + s.epochSums());
-        }
-      };
-      FitResult r = t.fit(new FitOptions(epochs, val, 1, 0), e -> epochsSeen.add(e.epoch() + " " + e.steps() + " " + e.globalStep()
-          + " " + e.trainLoss() + " " + e.validation()), (step, epoch, sums, stats) -> {
-            assertTrue(stats.wallNanos() >= stats.maxTaskComputeNanos() && stats.maxTaskComputeNanos() >= 0, stats.toString());
-            steps.add(step + " " + epoch + " " + sums);
-          }, null, hook);
-      return new Run(r.params(), t, steps, epochsSeen, saves);
+      return RecordedFit.of(t, epochs, val, checkpointEvery);
     } finally {
       data.unpersist();
       val.unpersist();
@@ -91,22 +64,19 @@ class FusedStepsTest {
   @Test
   void chunksOfAnyLength_areBitwiseOneJobPerStep() {
     JavaSparkContext sc = SparkTestContext.get();
-    Run perStep = fit(sc, SPEC, 1, 3, 0);
+    RecordedFit perStep = fit(sc, SPEC, 1, 3, 0);
     assertEquals(3 * 11, perStep.steps().size(), "1000 rows, batch 96: 11 steps an epoch");
     for (int k : new int[] {0, 4, 11, 50}) { // to the epoch's end, chunks that do not divide it, one epoch, more than one
-      Run fused = fit(sc, SPEC, k, 3, 0);
-      assertArrayEquals(perStep.params(), fused.params(), 0f, "steps per job " + k);
-      assertTrue(perStep.trainer().state().sameAs(fused.trainer().state()), "optimizer state, steps per job " + k);
-      assertEquals(perStep.steps(), fused.steps(), "per-step losses, steps per job " + k);
-      assertEquals(perStep.epochs(), fused.epochs(), "epoch reports, steps per job " + k);
+      RecordedFit fused = fit(sc, SPEC, k, 3, 0);
+      fused.assertSameAs(perStep, "steps per job " + k);
     }
   }
 
   @Test
   void checkpointsFallOnTheSameSteps_withTheSameState() {
     JavaSparkContext sc = SparkTestContext.get();
-    Run perStep = fit(sc, SPEC, 1, 2, 5);
-    Run fused = fit(sc, SPEC, 0, 2, 5);
+    RecordedFit perStep = fit(sc, SPEC, 1, 2, 5);
+    RecordedFit fused = fit(sc, SPEC, 0, 2, 5);
     assertEquals(List.of(5L, 10L, 15L, 20L, 22L), perStep.saves().stream().map(s -> Long.parseLong(s.split(" ")[0])).toList(),
         "every 5 steps (across the epoch boundary at 11) and after the last: " + perStep.saves());
     assertEquals(perStep.saves(), fused.saves());
@@ -131,15 +101,11 @@ class FusedStepsTest {
   @Test
   void stateByReference_isBitwiseTheBroadcast_andLeavesNothingOpen() {
     JavaSparkContext sc = SparkTestContext.get();
-    Run byReference = fit(sc, SPEC, 0, 3, 7, false);
-    Run broadcast = fit(sc, SPEC, 0, 3, 7, true);
+    RecordedFit byReference = fit(sc, SPEC, 0, 3, 7, false);
+    RecordedFit broadcast = fit(sc, SPEC, 0, 3, 7, true);
     assertTrue(byReference.trainer().stateByReference());
     assertFalse(broadcast.trainer().stateByReference());
-    assertArrayEquals(broadcast.params(), byReference.params(), 0f);
-    assertTrue(broadcast.trainer().state().sameAs(byReference.trainer().state()));
-    assertEquals(broadcast.steps(), byReference.steps());
-    assertEquals(broadcast.epochs(), byReference.epochs());
-    assertEquals(broadcast.saves(), byReference.saves());
+    byReference.assertSameAs(broadcast, "the state by reference");
     TrainingSpec wild = SPEC.withOptimizer(Optimizer.sgd(1e38));
     DivergenceException a = assertThrows(DivergenceException.class, () -> fit(sc, wild, 0, 2, 0, true));
     DivergenceException b = assertThrows(DivergenceException.class, () -> fit(sc, wild, 0, 2, 0, false));
