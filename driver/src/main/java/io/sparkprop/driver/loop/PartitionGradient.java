@@ -46,15 +46,33 @@ final class PartitionGradient extends AbstractFunction2<TaskContext, Iterator<Ro
     float[] p = params.get();
     long fetched = System.nanoTime() - t0;
     ExecutorState.Group g = ExecutorState.group(spec);
-    LossSum s = g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf),
-        ExecutorState.ranges(blocks.size()), false);
-    float[] grad = g.sum();
-    if (s.count() == 0) return StepResult.empty(System.nanoTime() - t0, fetched);
-    if (slices > 0) {
-      String where = ExecutorReduce.store(grad, run, globalStep, ctx.partitionId(), slices);
+    LossSum s = accumulate(spec, plan, g, blocks, p, epoch, k);
+    if (slices > 0 && s.count() > 0) {
+      String where = ExecutorReduce.store(g.sum(), run, globalStep, ctx.partitionId(), slices);
       ExecutorFaults.point(ExecutorFaults.STORED, globalStep);
       return StepResult.stored(where, s.loss(), s.weight(), s.count(), System.nanoTime() - t0, fetched);
     }
-    return StepResult.encode(grad, s.loss(), s.weight(), s.count(), System.nanoTime() - t0, fetched);
+    return shipped(g, s, System.nanoTime() - t0, fetched, null);
+  }
+
+  /**
+   * One partition's gradient for step {@code k} of {@code epoch} under weights {@code p}: its
+   * blocks (one thread each) summed on {@code g} in block order. A job's task and a streamed
+   * task both compute a partition's share of a step here, so their results are the same bits.
+   */
+  static LossSum accumulate(TrainingSpec spec, BatchPlan plan, ExecutorState.Group g, List<RowSource> blocks, float[] p,
+      int epoch, int k) {
+    return g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf),
+        ExecutorState.ranges(blocks.size()), false);
+  }
+
+  /**
+   * The result that carries {@link #accumulate}'s sum {@code s} (on {@code g}) to the driver;
+   * empty when the partition had no rows in the step. Written into {@code into} when it has the
+   * size (a buffer reused across steps), else into a new array.
+   */
+  static byte[] shipped(ExecutorState.Group g, LossSum s, long computeNanos, long paramsNanos, byte[] into) {
+    if (s.count() == 0) return StepResult.empty(computeNanos, paramsNanos);
+    return StepResult.encode(g.sum(), s.loss(), s.weight(), s.count(), computeNanos, paramsNanos, into);
   }
 }
