@@ -26,9 +26,10 @@ import java.util.function.BooleanSupplier;
  * encrypted: {@link StepStream} does not stream where Spark's RPC encryption is on.
  *
  * <p>Wire form, big-endian (java.io.Data streams): the task's hello is the token (two longs), its
- * stream's number (long) and its partition (int); then per step the driver sends the global step
- * (long) and the weights (int length, little-endian float32 bytes), the task answers with its
- * result (int length, bytes); a step of -2 asks for the evaluation of the task's validation
+ * stream's number (long) and its index in the stream's job (int); then per step the driver sends
+ * the global step (long) and the weights (int length, little-endian float32 bytes), the task
+ * answers with one result per partition of its group ({@link StreamGroups}), in partition order
+ * (each an int length and bytes); a step of -2 asks for the evaluation of the task's validation
  * blocks under the weights sent with it, and -1 ends the task. Reads wait in slices of
  * {@link #POLL_MILLIS}, asking between slices whether to go on (the stream's job may have
  * failed, the task been cancelled).
@@ -80,13 +81,13 @@ final class StepChannel implements AutoCloseable {
     final Socket socket;
     final DataInputStream in;
     final DataOutputStream out;
-    final int partition;
+    final int task;
 
-    Peer(Socket socket, DataInputStream in, DataOutputStream out, int partition) {
+    Peer(Socket socket, DataInputStream in, DataOutputStream out, int task) {
       this.socket = socket;
       this.in = in;
       this.out = out;
-      this.partition = partition;
+      this.task = task;
     }
 
     @Override
@@ -100,14 +101,14 @@ final class StepChannel implements AutoCloseable {
   }
 
   /**
-   * Accepts connections until every one of {@code partitions} tasks has said hello (a later
-   * attempt of a partition replaces the earlier one), or returns null when {@code goOn} says stop
+   * Accepts connections until every one of {@code tasks} tasks has said hello (a later attempt
+   * of a task replaces the earlier one), or returns null when {@code goOn} says stop
    * or {@code deadlineNanos} passes. The caller closes the peers.
    */
-  Peer[] accept(long stream, int partitions, long deadlineNanos, BooleanSupplier goOn) throws IOException {
-    Peer[] peers = new Peer[partitions];
+  Peer[] accept(long stream, int tasks, long deadlineNanos, BooleanSupplier goOn) throws IOException {
+    Peer[] peers = new Peer[tasks];
     int joined = 0;
-    while (joined < partitions) {
+    while (joined < tasks) {
       if (!goOn.getAsBoolean() || System.nanoTime() > deadlineNanos) {
         for (Peer p : peers) if (p != null) p.close();
         return null;
@@ -118,26 +119,26 @@ final class StepChannel implements AutoCloseable {
       } catch (SocketTimeoutException e) {
         continue;
       }
-      Peer p = hello(s, stream, partitions);
+      Peer p = hello(s, stream, tasks);
       if (p == null) continue;
-      if (peers[p.partition] != null) peers[p.partition].close();
+      if (peers[p.task] != null) peers[p.task].close();
       else joined++;
-      peers[p.partition] = p;
+      peers[p.task] = p;
     }
     return peers;
   }
 
-  private Peer hello(Socket s, long stream, int partitions) {
+  private Peer hello(Socket s, long stream, int tasks) {
     try {
       s.setTcpNoDelay(true);
       s.setSoTimeout(10_000);
       DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
       if (in.readLong() != tokenHi || in.readLong() != tokenLo) throw new IOException("wrong token");
       if (in.readLong() != stream) throw new IOException("a task of another stream");
-      int part = in.readInt();
-      if (part < 0 || part >= partitions) throw new IOException("partition " + part + " of " + partitions);
+      int task = in.readInt();
+      if (task < 0 || task >= tasks) throw new IOException("task " + task + " of " + tasks);
       s.setSoTimeout(POLL_MILLIS);
-      return new Peer(s, in, new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16)), part);
+      return new Peer(s, in, new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16)), task);
     } catch (IOException e) {
       try {
         s.close();

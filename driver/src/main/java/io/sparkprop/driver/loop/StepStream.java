@@ -19,10 +19,10 @@ import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
 /**
- * A cluster's steps without a Spark job each: one job whose tasks (one per partition group, all
- * running at once) stay up across steps and epochs and exchange every step's weights and
+ * A cluster's steps without a Spark job each: one job whose tasks (one per task slot, each holding
+ * a group of partitions, {@link StreamGroups}; all running at once) stay up across steps and epochs and exchange every step's weights and
  * gradients with the driver over a {@link StepChannel}. The shape is the per-step job's: the
- * driver sends the weights, every task returns its partitions' summed gradient ({@link
+ * driver sends the weights, every task returns each of its partitions' summed gradient ({@link
  * StreamedTask}, the code of {@link PartitionGradient}), the driver adds them in partition order
  * ({@link OrderedSum}), checks them and applies the optimizer ({@link
  * DistributedTrainer#finishStep}); the weights are bitwise those of one job per step. When the
@@ -33,15 +33,16 @@ import scala.runtime.BoxedUnit;
  * the evaluation's job and weights broadcast (docs/benchmarks.md).
  *
  * <p>Used only where every task can run at once and the channel adds nothing a user turned off:
- * more than one task, steps per job not 1, no more tasks than the cluster's task slots, gradients
- * added on the driver, weights small enough to travel inside a task
+ * more than one partition, steps per job not 1, gradients added on the driver, weights small enough to travel inside a task
  * ({@link DistributedTrainer#WEIGHTS_IN_TASK_BYTES}), Spark's RPC encryption off. While it runs
  * its tasks hold the slots, so the trainer ends it before any other job ({@link #end}). A stream
  * that breaks (an executor lost, a task retried, the tasks not all started within
  * {@link #JOIN_SECONDS}) ends; the step it was taking runs as a job, whose retries handle the
  * failure, and so does the rest of the epoch; the next epoch opens a new stream, up to
- * {@link #MAX_BREAKS} breaks a run. Only the steps of a {@link DistributedTrainer#fit} stream. A failure that ends the run (the job group cancelled, the
- * application killed) is thrown as the job path throws it.
+ * {@link #MAX_BREAKS} breaks a run. A stream whose tasks hold several partitions each restarts at
+ * the next epoch's start when the cluster has gained task slots (executors that joined late).
+ * Only the steps of a {@link DistributedTrainer#fit} stream. A failure that ends the run (the job
+ * group cancelled, the application killed) is thrown as the job path throws it.
  */
 final class StepStream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
@@ -62,6 +63,7 @@ final class StepStream implements AutoCloseable {
   private boolean active; // inside a fit
   private PackedData validation; // zipped into the streams' tasks when its partitions match the training set's
   private long streams; // streams started, each one's number in its tasks' hello
+  private int lastTasks;
   private int breaks;
   private long brokenEpoch = -1; // the epoch of the last break: the rest of it runs one job per step
   private final List<String> breakReasons = new ArrayList<>();
@@ -70,10 +72,12 @@ final class StepStream implements AutoCloseable {
   private long evaluations;
   private boolean inLocalMode; // tests: a local master streams too, its tasks connect over loopback
   private long breakAt = -1; // tests: the connections close before this global step
+  private java.util.function.IntSupplier slots; // the cluster's task slots (tests: any number)
 
   // the open stream
   private SimpleFutureAction<BoxedUnit> job;
-  private StepChannel.Peer[] peers;
+  private StepChannel.Peer[] peers; // one per task
+  private StepChannel.Peer[] peerOf; // per partition, its task's
   private PackedData zipped;
   private long sendNanos;
   private long slowestNanos; // the slowest streamed step so far
@@ -82,6 +86,13 @@ final class StepStream implements AutoCloseable {
 
   StepStream(DistributedTrainer tr) {
     this.tr = tr;
+    this.slots = () -> slots(tr.sparkContext());
+  }
+
+  /** Tests: the cluster's task slots, as {@code slots} says (a cluster that grows, or fewer slots than local mode's). */
+  StepStream slots(java.util.function.IntSupplier s) {
+    this.slots = s;
+    return this;
   }
 
   /** Tests: stream with a local master (the tasks connect to this JVM over loopback). */
@@ -97,6 +108,10 @@ final class StepStream implements AutoCloseable {
   }
 
   long steps() { return steps; }
+  /** Streams started: one, unless a stream broke or restarted. */
+  long streams() { return streams; }
+  /** The tasks of the last stream started. */
+  int tasks() { return lastTasks; }
   long evaluations() { return evaluations; }
   int breaks() { return breaks; }
   /** Why each broken stream broke, in order. */
@@ -121,7 +136,7 @@ final class StepStream implements AutoCloseable {
 
   /** Why a stream cannot be used here, or null when it can. */
   static String unavailable(JavaSparkContext sc, int partitions, long weightBytes, long weightsInTaskBytes, boolean onExecutors) {
-    if (partitions < 2) return "one task";
+    if (partitions < 2) return "one partition";
     if (onExecutors) return "gradients added on the executors";
     if (weightBytes > weightsInTaskBytes) return "weights of " + weightBytes + " bytes";
     SparkConf conf = sc.getConf();
@@ -129,10 +144,35 @@ final class StepStream implements AutoCloseable {
         || conf.getBoolean("spark.ssl.enabled", false)) {
       return "Spark's RPC is encrypted";
     }
-    org.apache.spark.SparkContext c = sc.sc();
-    int slots = c.maxNumConcurrentTasks(c.resourceProfileManager().defaultResourceProfile());
-    if (slots < partitions) return partitions + " tasks on " + slots + " task slots";
+    if (slots(sc) < 1) return "no executor has registered";
     return null;
+  }
+
+  /** The cluster's task slots now: how many tasks can run at once. */
+  static int slots(JavaSparkContext sc) {
+    org.apache.spark.SparkContext c = sc.sc();
+    return c.maxNumConcurrentTasks(c.resourceProfileManager().defaultResourceProfile());
+  }
+
+  /**
+   * The tasks of a stream over {@code data} on the cluster as it is now: one per task slot (or
+   * per partition, where they are fewer), each holding partitions cached on one executor.
+   */
+  static StreamGroups groups(JavaSparkContext sc, PackedData data, int slots) {
+    org.apache.spark.SparkContext c = sc.sc();
+    RDD<?> blocks = data.blocks();
+    String[] at = new String[data.partitions()];
+    for (int i = 0; i < at.length; i++) {
+      // Spark's own preference for the partition, its cache location first (what coalesce uses)
+      for (Object l : scala.jdk.javaapi.CollectionConverters.asJava(c.getPreferredLocs(blocks, i))) {
+        if (l.toString().startsWith("executor_")) {
+          at[i] = l.toString();
+          break;
+        }
+      }
+    }
+    int executors = Math.max(1, sc.statusTracker().getExecutorInfos().length - (c.isLocal() ? 0 : 1)); // less the driver
+    return StreamGroups.plan(at, slots, Math.max(1, slots / executors));
   }
 
   /** Whether global step {@code t} may open a stream: the run's settings and the cluster allow one, and no break in t's epoch. */
@@ -154,6 +194,11 @@ final class StepStream implements AutoCloseable {
    * same weights (nothing was applied).
    */
   OrderedSum step(long t) {
+    if (job != null && t % tr.plan().stepsPerEpoch() == 0 && peers.length < tr.data().partitions()
+        && Math.min(slots.getAsInt(), tr.data().partitions()) > peers.length) {
+      LOG.info("{}: the cluster has more task slots than the stream's {} tasks; restarting it", tr.runName(), peers.length);
+      end();
+    }
     if (job == null && !open(t)) return null;
     try {
       if (t == breakAt) for (StepChannel.Peer p : peers) p.close();
@@ -162,9 +207,10 @@ final class StepStream implements AutoCloseable {
       long t0 = System.nanoTime();
       send(t);
       sendNanos = System.nanoTime() - t0;
-      OrderedSum sum = new OrderedSum(peers.length, tr.gradSum(), tr.addend());
+      OrderedSum sum = new OrderedSum(peerOf.length, tr.gradSum(), tr.addend());
       BooleanSupplier waiting = running(t0 + Math.max(STEP_WAIT_NANOS, 20 * slowestNanos));
-      for (StepChannel.Peer p : peers) sum.apply(p.partition, receive(p, waiting));
+      // each task answers for its partitions in order: read in partition order, each is added as it comes
+      for (int i = 0; i < peerOf.length; i++) sum.apply(i, receive(peerOf[i], waiting));
       slowestNanos = Math.max(slowestNanos, System.nanoTime() - t0);
       steps++;
       return sum;
@@ -184,12 +230,12 @@ final class StepStream implements AutoCloseable {
     try {
       if (job.isCompleted()) throw new IOException("the stream's job ended");
       send(StepChannel.EVALUATE);
-      double[][] parts = new double[peers.length][];
+      double[][] parts = new double[peerOf.length][];
       BooleanSupplier waiting = running(System.nanoTime() + Math.max(STEP_WAIT_NANOS, 20 * slowestNanos));
-      for (StepChannel.Peer p : peers) {
-        java.nio.DoubleBuffer d = java.nio.ByteBuffer.wrap(receive(p, waiting)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
-        parts[p.partition] = new double[d.remaining()];
-        d.get(parts[p.partition]);
+      for (int i = 0; i < peerOf.length; i++) {
+        java.nio.DoubleBuffer d = java.nio.ByteBuffer.wrap(receive(peerOf[i], waiting)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
+        parts[i] = new double[d.remaining()];
+        d.get(parts[i]);
       }
       evaluations++;
       return Evaluator.combine(parts, tr.spec().network().outputSize(), false).sums();
@@ -215,11 +261,17 @@ final class StepStream implements AutoCloseable {
       }
     }
     long id = ++streams;
+    StreamGroups groups = groups(sc, data, slots.getAsInt());
+    int tasks = groups.size();
+    lastTasks = tasks;
     sc.setJobGroup(tr.jobGroup(), "sparkprop run " + tr.runName(), true);
-    sc.setJobDescription(tr.runName() + ": steps from global step " + t + ", " + parts + " streaming tasks"
-        + (zipped != null ? " with the validation set" : ""));
-    RDD<Object> input = StreamedTask.input(data, zipped);
-    job = sc.sc().submitJob(input, new StreamedTask(channel.address(id), tr.spec(), tr.plan()), tr.stepPartitions(),
+    sc.setJobDescription(tr.runName() + ": steps from global step " + t + ", " + parts + " partitions in " + tasks
+        + " streaming tasks" + (zipped != null ? " with the validation set" : ""));
+    RDD<Object> input = StreamedTask.input(data, zipped, groups);
+    List<Object> ids = new ArrayList<>(tasks);
+    for (int i = 0; i < tasks; i++) ids.add(i);
+    job = sc.sc().submitJob(input, new StreamedTask(channel.address(id), tr.spec(), tr.plan()),
+        scala.jdk.javaapi.CollectionConverters.asScala(ids).toList(),
         new AbstractFunction2<Object, byte[], BoxedUnit>() {
           @Override
           public BoxedUnit apply(Object part, byte[] empty) {
@@ -233,12 +285,15 @@ final class StepStream implements AutoCloseable {
         });
     try {
       long t0 = System.nanoTime();
-      peers = channel.accept(id, parts, t0 + TimeUnit.SECONDS.toNanos(JOIN_SECONDS), running());
+      peers = channel.accept(id, tasks, t0 + TimeUnit.SECONDS.toNanos(JOIN_SECONDS), running());
       if (peers != null) {
-        LOG.info("{}: steps stream over {} tasks{} from global step {} (tasks connected in {} ms)", tr.runName(), parts,
-            zipped != null ? " holding the validation set" : "", t, (System.nanoTime() - t0) / 1_000_000);
+        peerOf = new StepChannel.Peer[parts];
+        int[] g = groups.groupOf(parts);
+        for (int i = 0; i < parts; i++) peerOf[i] = peers[g[i]];
+        LOG.info("{}: steps stream over {} tasks holding {} partitions{} from global step {} (tasks connected in {} ms)",
+            tr.runName(), tasks, parts, zipped != null ? " and the validation set" : "", t, (System.nanoTime() - t0) / 1_000_000);
+        return true;
       }
-      if (peers != null) return true;
       broke(t, new IOException(job.isCompleted() ? "the job ended before its tasks connected"
           : "its tasks did not all start within " + JOIN_SECONDS + " s"));
     } catch (IOException e) {
@@ -313,6 +368,7 @@ final class StepStream implements AutoCloseable {
     if (peers != null) for (StepChannel.Peer p : peers) p.close();
     job = null;
     peers = null;
+    peerOf = null;
     zipped = null;
   }
 
@@ -340,6 +396,7 @@ final class StepStream implements AutoCloseable {
     if (!j.isCompleted()) j.cancel();
     job = null;
     peers = null;
+    peerOf = null;
     zipped = null;
   }
 

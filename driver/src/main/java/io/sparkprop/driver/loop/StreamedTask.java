@@ -24,12 +24,13 @@ import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
 /**
- * A task of a {@link StepStream}, on an executor: takes its partition's blocks (and, when the
- * stream holds the validation set, that set's partition of the same index) once, connects to the
- * driver's {@link StepChannel}, and then for every step the driver sends computes the partition's
- * gradient exactly as {@link PartitionGradient} does for a job of one step (the same blocks, the
- * same group and thread split, the same {@link StepResult}); for an evaluation, the sums of
- * {@link Evaluator#evaluateBlocks} as little-endian doubles; until the driver sends the end.
+ * A task of a {@link StepStream}, on an executor: takes its group's partitions' blocks (and, when
+ * the stream holds the validation set, that set's partitions of the same indices) once, connects
+ * to the driver's {@link StepChannel}, and then for every step the driver sends computes each
+ * partition's gradient with {@link PartitionGradient}'s code for a job of one step (the same
+ * blocks, the same thread split, the same {@link StepResult}), and sends them in partition order;
+ * for an evaluation, each partition's sums of {@link Evaluator#evaluateBlocks} as little-endian
+ * doubles; until the driver sends the end.
  * Returns an empty array: the results went over the channel.
  */
 final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> implements Serializable {
@@ -46,89 +47,121 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
     this.plan = plan;
   }
 
-  /** A task's input: its training blocks and its validation blocks (empty when the stream has none). */
-  record Inputs(List<RowSource> train, List<RowSource> validation) implements Serializable {}
+  /** One partition of a task: its index, its training blocks and its validation blocks (empty when the stream has none). */
+  record Inputs(int partition, List<RowSource> train, List<RowSource> validation) implements Serializable {}
 
-  /** The stream's input: the training blocks, zipped partition by partition with {@code validation}'s when it is not null. */
-  @SuppressWarnings("unchecked")
-  static RDD<Object> input(PackedData data, PackedData validation) {
-    if (validation == null) return (RDD<Object>) (RDD<?>) data.blocks();
-    return new Zipped(data.blocks(), validation.blocks());
+  /**
+   * The stream's input: one task per group of {@code groups}, each yielding an {@link Inputs} per
+   * partition of its group, the validation set's partition of the same index zipped in when
+   * {@code validation} is not null.
+   */
+  static RDD<Object> input(PackedData data, PackedData validation, StreamGroups groups) {
+    return new Grouped(data.blocks(), validation == null ? null : validation.blocks(), groups);
   }
 
   /**
-   * Training and validation blocks of the same partition index, as one {@link Inputs}. Its tasks
-   * prefer where the training block is cached, which they read every step; the validation block,
-   * read once an epoch, may come from another executor. (Spark's {@code zipPartitions} would
-   * prefer the union of both places, and a task could start away from its training block.)
+   * Training blocks (and validation blocks of the same partition index) in the tasks of a
+   * {@link StreamGroups}. Its tasks prefer their group's location, where the training blocks are
+   * cached, which they read every step; the validation blocks, read once an epoch, may come from
+   * another executor. (Spark's {@code zipPartitions} would prefer the union of both places, and
+   * its {@code coalesce} groups by host, where a host runs several executors.)
    */
-  static final class Zipped extends RDD<Object> {
+  static final class Grouped extends RDD<Object> {
     private static final long serialVersionUID = 1L;
     private final RDD<RowSource> train;
-    private final RDD<RowSource> validation;
+    private final RDD<RowSource> validation; // or null
+    private final StreamGroups groups;
 
-    Zipped(RDD<RowSource> train, RDD<RowSource> validation) {
-      super(train.context(), deps(train, validation), ClassTag$.MODULE$.apply(Object.class));
+    Grouped(RDD<RowSource> train, RDD<RowSource> validation, StreamGroups groups) {
+      super(train.context(), deps(train, validation, groups), ClassTag$.MODULE$.apply(Object.class));
+      if (validation != null && validation.partitions().length != train.partitions().length) {
+        throw new IllegalArgumentException(train.partitions().length + " training and " + validation.partitions().length
+            + " validation partitions");
+      }
       this.train = train;
       this.validation = validation;
+      this.groups = groups;
     }
 
-    @SuppressWarnings("unchecked")
-    private static scala.collection.immutable.Seq<org.apache.spark.Dependency<?>> deps(RDD<RowSource> a, RDD<RowSource> b) {
-      List<org.apache.spark.Dependency<?>> d = List.of(new org.apache.spark.OneToOneDependency<>(a),
-          new org.apache.spark.OneToOneDependency<>(b));
+    private static scala.collection.immutable.Seq<org.apache.spark.Dependency<?>> deps(RDD<RowSource> a, RDD<RowSource> b,
+        StreamGroups groups) {
+      List<org.apache.spark.Dependency<?>> d = new ArrayList<>(2);
+      d.add(new Members(a, groups));
+      if (b != null) d.add(new Members(b, groups));
       return scala.jdk.javaapi.CollectionConverters.asScala(d).toList();
     }
 
     @Override
     public Iterator<Object> compute(org.apache.spark.Partition split, TaskContext context) {
-      Pair p = (Pair) split;
-      List<RowSource> t = new ArrayList<>(1);
-      for (Iterator<RowSource> it = train.iterator(p.train, context); it.hasNext();) t.add(it.next());
-      List<RowSource> v = new ArrayList<>(1);
-      for (Iterator<RowSource> it = validation.iterator(p.validation, context); it.hasNext();) v.add(it.next());
-      return scala.collection.Iterator$.MODULE$.single(new Inputs(t, v));
+      Group g = (Group) split;
+      List<Object> out = new ArrayList<>(g.train.length);
+      for (int j = 0; j < g.train.length; j++) {
+        List<RowSource> v = validation == null ? List.of() : blocks(validation, g.validation[j], context);
+        out.add(new Inputs(g.train[j].index(), blocks(train, g.train[j], context), v));
+      }
+      return scala.jdk.javaapi.CollectionConverters.asScala(out.iterator());
+    }
+
+    private static List<RowSource> blocks(RDD<RowSource> rdd, org.apache.spark.Partition p, TaskContext context) {
+      List<RowSource> b = new ArrayList<>(1);
+      for (Iterator<RowSource> it = rdd.iterator(p, context); it.hasNext();) b.add(it.next());
+      return b;
     }
 
     @Override
     public org.apache.spark.Partition[] getPartitions() {
-      org.apache.spark.Partition[] a = train.partitions();
-      org.apache.spark.Partition[] b = validation.partitions();
-      if (a.length != b.length) throw new IllegalArgumentException(a.length + " training and " + b.length + " validation partitions");
-      org.apache.spark.Partition[] out = new org.apache.spark.Partition[a.length];
-      for (int i = 0; i < a.length; i++) out[i] = new Pair(i, a[i], b[i]);
+      // the parents' partitions travel in the task's: an RDD's partitions are not computed on executors
+      org.apache.spark.Partition[] t = train.partitions();
+      org.apache.spark.Partition[] v = validation == null ? null : validation.partitions();
+      org.apache.spark.Partition[] out = new org.apache.spark.Partition[groups.size()];
+      for (int i = 0; i < out.length; i++) {
+        int[] m = groups.members()[i];
+        org.apache.spark.Partition[] gt = new org.apache.spark.Partition[m.length];
+        org.apache.spark.Partition[] gv = v == null ? null : new org.apache.spark.Partition[m.length];
+        for (int j = 0; j < m.length; j++) {
+          gt[j] = t[m[j]];
+          if (v != null) gv[j] = v[m[j]];
+        }
+        out[i] = new Group(i, gt, gv);
+      }
       return out;
     }
 
     @Override
     public scala.collection.immutable.Seq<String> getPreferredLocations(org.apache.spark.Partition split) {
-      return train.preferredLocations(((Pair) split).train);
+      String at = groups.locations()[split.index()];
+      return scala.jdk.javaapi.CollectionConverters.asScala(at == null ? List.<String>of() : List.of(at)).toList();
     }
   }
 
-  private record Pair(int index, org.apache.spark.Partition train, org.apache.spark.Partition validation)
-      implements org.apache.spark.Partition {
+  /** A group's dependence on its partitions of the training (or validation) blocks. */
+  private static final class Members extends org.apache.spark.NarrowDependency<RowSource> {
+    private static final long serialVersionUID = 1L;
+    private final StreamGroups groups;
+
+    Members(RDD<RowSource> rdd, StreamGroups groups) {
+      super(rdd);
+      this.groups = groups;
+    }
+
     @Override
-    public int index() {
-      return index;
+    public scala.collection.immutable.Seq<Object> getParents(int group) {
+      List<Object> p = new ArrayList<>();
+      for (int i : groups.members()[group]) p.add(i);
+      return scala.jdk.javaapi.CollectionConverters.asScala(p).toList();
     }
   }
+
+  /** A task's partitions of the training blocks and, when zipped, of the validation blocks (else null). */
+  private record Group(int index, org.apache.spark.Partition[] train, org.apache.spark.Partition[] validation)
+      implements org.apache.spark.Partition {}
 
   @Override
   public byte[] apply(Iterator<Object> it) {
     EngineWarmup.stop(); // training has started: the cores are its
     TaskContext ctx = TaskContext.get();
-    List<RowSource> blocks = new ArrayList<>(1);
-    List<RowSource> validation = List.of();
-    while (it.hasNext()) {
-      Object o = it.next();
-      if (o instanceof Inputs in) {
-        blocks.addAll(in.train());
-        validation = in.validation();
-      } else {
-        blocks.add((RowSource) o);
-      }
-    }
+    List<Inputs> parts = new ArrayList<>(1);
+    while (it.hasNext()) parts.add((Inputs) it.next());
     BooleanSupplier goOn = () -> ctx == null || !ctx.isInterrupted();
     int spe = plan.stepsPerEpoch();
     byte[] scratch = new byte[8];
@@ -144,10 +177,10 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
       out.writeInt(ctx == null ? 0 : ctx.partitionId());
       out.flush();
       byte[] bytes = new byte[0];
-      byte[] answer = new byte[0];
+      byte[][] answers = new byte[parts.size()][];
+      int[] lengths = new int[parts.size()];
       float[] p = new float[spec.network().paramCount()];
       ExecutorState.Group g = ExecutorState.group(spec);
-      io.sparkprop.trainer.optim.Ranges ranges = ExecutorState.ranges(blocks.size());
       while (true) {
         long t = StepChannel.readLong(in, scratch, goOn);
         if (t == StepChannel.END) return new byte[0];
@@ -159,26 +192,28 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
         StepChannel.readFully(in, bytes, 0, n, goOn);
         java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(p);
         long fetched = System.nanoTime() - t0;
-        int len;
-        if (t == StepChannel.EVALUATE) {
-          ExecutorFaults.point(ExecutorFaults.EVALUATE);
-          double[] sums = Evaluator.evaluateBlocks(spec, p, validation, false);
-          len = 8 * sums.length;
-          if (answer.length < len) answer = new byte[len];
-          java.nio.ByteBuffer.wrap(answer).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(sums);
-        } else {
-          ExecutorFaults.point(ExecutorFaults.GRADIENT, t);
-          int epoch = Math.toIntExact(t / spe);
-          int k = (int) (t % spe);
-          LossSum sum = g.accumulate(blocks, (block, buf) -> ExecutorState.shardStep(spec).accumulate(p, block, plan, epoch, k, buf),
-              ranges, false);
-          long nanos = System.nanoTime() - t0;
-          answer = sum.count() == 0 ? StepResult.empty(nanos, fetched)
-              : StepResult.encode(g.sum(), sum.loss(), sum.weight(), sum.count(), nanos, fetched, answer);
-          len = answer.length;
+        // every partition computed before any is sent: a write that waits for the driver to read
+        // (it reads in partition order, across tasks) must not hold up this task's next partition
+        for (int i = 0; i < answers.length; i++) {
+          Inputs in1 = parts.get(i);
+          if (t == StepChannel.EVALUATE) {
+            ExecutorFaults.point(ExecutorFaults.EVALUATE);
+            double[] sums = Evaluator.evaluateBlocks(spec, p, in1.validation(), false);
+            lengths[i] = 8 * sums.length;
+            if (answers[i] == null || answers[i].length < lengths[i]) answers[i] = new byte[lengths[i]];
+            java.nio.ByteBuffer.wrap(answers[i]).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(sums);
+          } else {
+            ExecutorFaults.point(ExecutorFaults.GRADIENT, t);
+            LossSum sum = PartitionGradient.accumulate(spec, plan, g, in1.train(), p, Math.toIntExact(t / spe), (int) (t % spe));
+            // the task's time so far: the last partition's is the task's, as a job's task reports it
+            answers[i] = PartitionGradient.shipped(g, sum, System.nanoTime() - t0, fetched, answers[i]);
+            lengths[i] = answers[i].length;
+          }
         }
-        out.writeInt(len);
-        out.write(answer, 0, len);
+        for (int i = 0; i < answers.length; i++) {
+          out.writeInt(lengths[i]);
+          out.write(answers[i], 0, lengths[i]);
+        }
         out.flush();
       }
     } catch (IOException e) {

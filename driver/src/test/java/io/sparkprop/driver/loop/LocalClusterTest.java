@@ -118,22 +118,23 @@ class LocalClusterTest {
    */
   @Test
   void streamedSteps_giveByteIdenticalWeightsToLocalMode_evenWhenAnExecutorDiesMidChunk() throws Exception {
-    String local = fit("local[2]", -1);
-    assertEquals(local, fit("local-cluster[2,1,1024]", -1), "weights, losses and validation: streamed on local-cluster vs local[2]");
-    assertEquals(local, fit("local-cluster[2,1,1024]", 30), "an executor killed in the second epoch's stream vs local[2]");
+    String local = fit("local[2]", -1, 2);
+    assertEquals(local, fit("local-cluster[2,1,1024]", -1, 2), "weights, losses and validation: streamed on local-cluster vs local[2]");
+    assertEquals(local, fit("local-cluster[2,1,1024]", 30, 2), "an executor killed in the second epoch's stream vs local[2]");
+    assertEquals(fit("local[2]", -1, 5), fit("local-cluster[2,1,1024]", -1, 5), "five partitions streamed by two one-core executors");
   }
 
   /**
-   * Three epochs of {@code fit} (24 steps each) with a validation set of two partitions: the
-   * weights, then the epochs' losses and validation sums; {@code killAt} >= 0 kills an executor
-   * once that many steps streamed.
+   * Three epochs of {@code fit} (24 steps each) over {@code partitions} partitions, with a
+   * validation set of as many: the weights, then the epochs' losses and validation sums;
+   * {@code killAt} >= 0 kills an executor once that many steps streamed.
    */
-  static String fit(String master, int killAt) throws Exception {
+  static String fit(String master, int killAt, int partitions) throws Exception {
     try (JavaSparkContext sc = new JavaSparkContext(conf(master))) {
       sc.setLogLevel("ERROR");
-      PackedData data = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(3000, 20, 4, false, 11), 2, "blobs"), NET,
+      PackedData data = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(3000, 20, 4, false, 11), partitions, "blobs"), NET,
           org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
-      PackedData val = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(600, 20, 4, false, 12), 2, "val"), NET,
+      PackedData val = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(600, 20, 4, false, 12), partitions, "val"), NET,
           org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
       DistributedTrainer t = new DistributedTrainer(sc, SPEC, data, "streamed");
       Thread killer = new Thread(() -> {
@@ -145,8 +146,12 @@ class LocalClusterTest {
       List<String> epochs = new java.util.ArrayList<>();
       float[] p = t.fit(new FitOptions(3, val, 1, 0), e -> epochs.add(e.trainLoss() + " " + e.validation())).params();
       if (!master.startsWith("local[")) {
-        if (killAt < 0) assertEquals(3 * 24, t.stream().steps(), "every step streamed");
-        else assertTrue(t.stream().steps() >= killAt && t.stream().breaks() == 1,
+        if (killAt < 0) {
+          assertEquals(Math.min(partitions, 2), t.stream().tasks(), "a task per slot");
+          assertEquals(3 * 24, t.stream().steps(), "every step streamed");
+          assertEquals(3, t.stream().evaluations(), "every validation streamed");
+        }
+        if (killAt >= 0) assertTrue(t.stream().steps() >= killAt && t.stream().breaks() == 1,
             t.stream().steps() + " steps streamed, breaks " + t.stream().breakReasons() + ": the kill broke one");
       }
       if (killAt >= 0) killer.join(60_000);

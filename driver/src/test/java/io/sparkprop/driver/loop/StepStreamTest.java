@@ -28,106 +28,106 @@ import org.junit.jupiter.api.Test;
  * validation sums over the driver's {@link StepChannel}) against one job per step and an
  * evaluation job per epoch, the reference: the same parameters, optimizer state, per-step losses,
  * epoch reports (validation included), checkpoints and divergence, bit for bit; a stream that
- * breaks hands the rest of the epoch to one job per step and the bits stay the same. Run with the
+ * breaks hands the rest of the epoch to one job per step and the bits stay the same. RecordedFit with the
  * local master's tasks connecting over loopback, as a cluster's executors connect to the driver.
  */
 class StepStreamTest {
   static final TrainingSpec SPEC = FusedStepsTest.SPEC;
-
-  record Run(float[] params, DistributedTrainer trainer, List<String> steps, List<String> epochs, List<String> saves) {}
 
   private static PackedData pack(JavaSparkContext sc, int rows, int blocks, long seed) {
     return PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(rows, 12, 3, seed != 9, seed), blocks, "blobs"),
         FusedStepsTest.NET, StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY, 64L << 20, 1);
   }
 
-  private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, boolean stream, int epochs, long checkpointEvery,
-      Function<DistributedTrainer, DistributedTrainer> setUp) {
-    return fit(sc, spec, stepsPerJob, stream, epochs, checkpointEvery, 2, setUp);
+  private static RecordedFit fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, boolean stream, int epochs,
+      long checkpointEvery, Function<DistributedTrainer, DistributedTrainer> setUp) {
+    return fit(sc, spec, stepsPerJob, stream, epochs, checkpointEvery, 2, 2, setUp);
   }
 
-  private static Run fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, boolean stream, int epochs, long checkpointEvery,
-      int validationBlocks, Function<DistributedTrainer, DistributedTrainer> setUp) {
-    PackedData data = pack(sc, 1000, 2, 8);
+  private static RecordedFit fit(JavaSparkContext sc, TrainingSpec spec, int stepsPerJob, boolean stream, int epochs,
+      long checkpointEvery, int trainingBlocks, int validationBlocks, Function<DistributedTrainer, DistributedTrainer> setUp) {
+    PackedData data = pack(sc, 1000, trainingBlocks, 8);
     PackedData val = pack(sc, 200, validationBlocks, 9);
     try {
-      assertEquals(2, data.partitions(), "two tasks a step");
+      assertEquals(trainingBlocks, data.partitions(), "a task a block");
       DistributedTrainer t = setUp.apply(new DistributedTrainer(sc, spec, data, "streamed-" + stream).stepsPerJob(stepsPerJob));
       t.stream().inLocalMode(stream);
-      List<String> steps = new ArrayList<>();
-      List<String> epochsSeen = new ArrayList<>();
-      List<String> saves = new ArrayList<>();
-      CheckpointHook hook = checkpointEvery <= 0 ? null : new CheckpointHook() {
-        long saved;
-
-        @Override
-        public boolean due(long step, boolean epochEnd) {
-          return step - saved >= checkpointEvery;
-        }
-
-        @Override
-        public void save(TrainingState s) {
-          saved = s.step();
-          saves.add(s.step() + " " + java.util.Arrays.hashCode(s.params()) + " " + java.util.Arrays.hashCode(s.optimizer().snapshot()));
-        }
-      };
-      FitResult r = t.fit(new FitOptions(epochs, val, 1, 0), e -> epochsSeen.add(e.epoch() + " " + e.steps() + " " + e.globalStep()
-          + " " + e.trainLoss() + " " + e.validation()), (step, epoch, sums, stats) -> {
-            assertTrue(stats.wallNanos() >= stats.maxTaskComputeNanos() && stats.maxTaskComputeNanos() > 0, stats.toString());
-            steps.add(step + " " + epoch + " " + sums);
-          }, null, hook);
-      return new Run(r.params(), t, steps, epochsSeen, saves);
+      return RecordedFit.of(t, epochs, val, checkpointEvery);
     } finally {
       data.unpersist();
       val.unpersist();
     }
   }
 
-  private static void assertSameRun(Run expected, Run actual, String what) {
-    assertArrayEquals(expected.params(), actual.params(), 0f, what);
-    assertTrue(expected.trainer().state().sameAs(actual.trainer().state()), "optimizer state, " + what);
-    assertEquals(expected.steps(), actual.steps(), "per-step losses, " + what);
-    assertEquals(expected.epochs(), actual.epochs(), "epoch reports, " + what);
-    assertEquals(expected.saves(), actual.saves(), "checkpoints, " + what);
-  }
-
   @Test
   void aStream_isBitwiseOneJobPerStepAndAnEvaluationJobPerEpoch() {
     JavaSparkContext sc = SparkTestContext.get();
-    Run perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
+    RecordedFit perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
     assertEquals(0, perStep.trainer().stream().steps(), "steps per job 1: never streamed");
-    Run streamed = fit(sc, SPEC, 0, true, 3, 0, t -> t);
+    RecordedFit streamed = fit(sc, SPEC, 0, true, 3, 0, t -> t);
     assertEquals(33, streamed.trainer().stream().steps(), "every step streamed");
     assertEquals(3, streamed.trainer().stream().evaluations(), "every epoch's validation streamed");
-    assertSameRun(perStep, streamed, "streamed");
-    Run apart = fit(sc, SPEC, 0, true, 3, 0, 1, t -> t); // 1 validation partition, 2 training partitions: not zipped
+    streamed.assertSameAs(perStep, "streamed");
+    RecordedFit apart = fit(sc, SPEC, 0, true, 3, 0, 2, 1, t -> t); // 1 validation partition, 2 training partitions: not zipped
     assertEquals(33, apart.trainer().stream().steps());
     assertEquals(0, apart.trainer().stream().evaluations(), "a validation set of other partitions is evaluated by a job");
-    assertSameRun(fit(sc, SPEC, 1, true, 3, 0, 1, t -> t), apart, "validation by a job between streams");
+    apart.assertSameAs(fit(sc, SPEC, 1, true, 3, 0, 2, 1, t -> t), "validation by a job between streams");
+  }
+
+  @Test
+  void morePartitionsThanTaskSlots_streamInGroups_withTheSameBits() {
+    JavaSparkContext sc = SparkTestContext.get();
+    RecordedFit perStep = fit(sc, SPEC, 1, true, 3, 0, 5, 5, t -> t);
+    RecordedFit grouped = fit(sc, SPEC, 0, true, 3, 0, 5, 5, t -> t); // five partitions on local[2]'s two slots
+    assertEquals(2, grouped.trainer().stream().tasks(), "a task per slot");
+    assertEquals(33, grouped.trainer().stream().steps(), "every step streamed");
+    assertEquals(3, grouped.trainer().stream().evaluations(), "the validation set's five partitions ride in the same tasks");
+    grouped.assertSameAs(perStep, "five partitions in two tasks");
+    RecordedFit oneTask = fit(sc, SPEC, 0, true, 3, 0, 5, 5, t -> {
+      t.stream().slots(() -> 1);
+      return t;
+    });
+    assertEquals(1, oneTask.trainer().stream().tasks());
+    oneTask.assertSameAs(perStep, "five partitions in one task");
+  }
+
+  @Test
+  void aClusterThatGainsSlots_restartsTheStreamAtTheNextEpoch_withTheSameBits() {
+    JavaSparkContext sc = SparkTestContext.get();
+    RecordedFit perStep = fit(sc, SPEC, 1, true, 3, 0, 4, 4, t -> t);
+    RecordedFit grown = fit(sc, SPEC, 0, true, 3, 0, 4, 4, t -> {
+      t.stream().slots(() -> t.stepCount() < 11 ? 1 : 2); // an executor joins during the first epoch
+      return t;
+    });
+    assertEquals(2, grown.trainer().stream().streams(), "one task, then two from the second epoch");
+    assertEquals(2, grown.trainer().stream().tasks());
+    assertEquals(0, grown.trainer().stream().breaks());
+    assertEquals(33, grown.trainer().stream().steps());
+    grown.assertSameAs(perStep, "a stream restarted on more slots");
   }
 
   @Test
   void checkpointsFallOnTheSameSteps() {
     JavaSparkContext sc = SparkTestContext.get();
-    Run perStep = fit(sc, SPEC, 1, true, 2, 5, t -> t);
-    Run streamed = fit(sc, SPEC, 0, true, 2, 5, t -> t);
+    RecordedFit perStep = fit(sc, SPEC, 1, true, 2, 5, t -> t);
+    RecordedFit streamed = fit(sc, SPEC, 0, true, 2, 5, t -> t);
     assertEquals(5, perStep.saves().size(), perStep.saves().toString());
     assertEquals(22, streamed.trainer().stream().steps(), "checkpoints do not end a stream");
-    assertSameRun(perStep, streamed, "checkpoints every 5 steps");
+    streamed.assertSameAs(perStep, "checkpoints every 5 steps");
   }
 
   @Test
   void aStreamThatBreaks_leavesTheRestOfTheEpochToOneJobPerStep_withTheSameBits() {
     JavaSparkContext sc = SparkTestContext.get();
-    Run perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
-    Run broken = fit(sc, SPEC, 0, true, 3, 0, t -> {
+    RecordedFit perStep = fit(sc, SPEC, 1, true, 3, 0, t -> t);
+    RecordedFit broken = fit(sc, SPEC, 0, true, 3, 0, t -> {
       t.stream().breakAt(15); // the fifth step of the second epoch
       return t;
     });
     assertEquals(1, broken.trainer().stream().breaks(), broken.trainer().stream().breakReasons().toString());
     assertEquals(11 + 4 + 11, broken.trainer().stream().steps(), "the first epoch, four steps, the third epoch");
     assertEquals(2, broken.trainer().stream().evaluations(), "the second epoch's validation ran as a job");
-    assertSameRun(perStep, broken, "a stream broken at step 15");
+    broken.assertSameAs(perStep, "a stream broken at step 15");
   }
 
   @Test
@@ -165,11 +165,11 @@ class StepStreamTest {
   }
 
   @Test
-  void notStreamed_whereTasksCouldNotAllRun_orTheWireWouldAddSomethingTurnedOff() {
+  void notStreamed_whereOneTaskDoesIt_orTheWireWouldAddSomethingTurnedOff() {
     JavaSparkContext sc = SparkTestContext.get();
     assertNull(StepStream.unavailable(sc, 2, 1000, 4 << 20, false));
-    assertEquals("one task", StepStream.unavailable(sc, 1, 1000, 4 << 20, false));
-    assertEquals("3 tasks on 2 task slots", StepStream.unavailable(sc, 3, 1000, 4 << 20, false));
+    assertEquals("one partition", StepStream.unavailable(sc, 1, 1000, 4 << 20, false));
+    assertNull(StepStream.unavailable(sc, 3, 1000, 4 << 20, false), "three partitions on two slots: tasks of several");
     assertEquals("gradients added on the executors", StepStream.unavailable(sc, 2, 1000, 4 << 20, true));
     assertEquals("weights of 5000000 bytes", StepStream.unavailable(sc, 2, 5_000_000, 4 << 20, false));
     PackedData three = pack(sc, 300, 3, 3);
@@ -177,7 +177,9 @@ class StepStreamTest {
     try {
       DistributedTrainer t = new DistributedTrainer(sc, SPEC, three, "three");
       t.stream().inLocalMode(true).begin(null, 0);
-      assertFalse(t.stream().usable(0), "three tasks do not fit local[2]'s two slots");
+      assertTrue(t.stream().usable(0), "three partitions stream in local[2]'s two slots");
+      assertEquals(2, t.stream().tasks());
+      t.stream().close();
       DistributedTrainer local = new DistributedTrainer(sc, SPEC, two, "local");
       local.stream().begin(null, 0);
       assertFalse(local.stream().usable(0), "a local master streams only in tests");
@@ -212,7 +214,7 @@ class StepStreamTest {
         hello(task, a.tokenHi(), a.tokenLo(), 7);
         StepChannel.Peer[] peers = ch.accept(7, 1, System.nanoTime() + 10_000_000_000L, () -> true);
         assertEquals(1, peers.length);
-        assertEquals(0, peers[0].partition);
+        assertEquals(0, peers[0].task);
         assertEquals(-1, stranger.getInputStream().read(), "the stranger's connection is closed");
         assertEquals(-1, late.getInputStream().read(), "the earlier stream's task's connection is closed");
         peers[0].close();
