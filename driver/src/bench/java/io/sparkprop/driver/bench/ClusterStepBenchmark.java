@@ -196,6 +196,16 @@ public final class ClusterStepBenchmark {
     }
     md.append(String.format("%ntime to 0.88 validation accuracy: %s%n", Double.isNaN(reached) ? "not reached"
         : String.format("%.1f s of training", reached)));
+    if (epochs.size() > 1) {
+      double[] later = new double[epochs.size() - 1];
+      for (int i = 1; i < epochs.size(); i++) later[i - 1] = epochs.get(i).get("seconds").asDouble();
+      md.append(String.format("first epoch / median of the later ones: %.2f%n", epochs.get(0).get("seconds").asDouble() / median(later)));
+    }
+    StringBuilder first = new StringBuilder();
+    for (JsonNode st : steps.subList(0, Math.min(8, steps.size()))) {
+      first.append(String.format(" %.1f/%.1f", st.get("stepMillis").asDouble(), st.get("slowestTaskMillis").asDouble()));
+    }
+    md.append("first steps, step ms / slowest task ms:").append(first).append('\n');
     return md.toString();
   }
 
