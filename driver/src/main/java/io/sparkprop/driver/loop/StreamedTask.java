@@ -156,6 +156,29 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
   private record Group(int index, org.apache.spark.Partition[] train, org.apache.spark.Partition[] validation)
       implements org.apache.spark.Partition {}
 
+  /** Warm-up steps of a stream's task on its own rows, before it joins the stream. */
+  static final int WARM_STEPS = 3;
+  private static final long WARM_STOP_NANOS = 250_000_000L;
+
+  /**
+   * Runs the first step's gradients of the task's partitions {@link #WARM_STEPS} times under the
+   * initial weights, results discarded: a fresh executor's first real step (the batch's rows
+   * through BLAS and the JIT's code at their real sizes) costs 10-20 steps, which the stream's
+   * start then pays instead of its first epoch. The synthetic warm-up during the load
+   * ({@link EngineWarmup}) runs the code on a few rows only. A step longer than
+   * {@link #WARM_STOP_NANOS} ends it: there the step's compute, not its start, is the cost.
+   */
+  private void warm(List<Inputs> parts) {
+    if (spec.network().paramCount() > EngineWarmup.MAX_PARAMS) return;
+    float[] p = spec.initialParams();
+    ExecutorState.Group g = ExecutorState.group(spec);
+    for (int i = 0; i < WARM_STEPS; i++) {
+      long t0 = System.nanoTime();
+      for (Inputs in : parts) PartitionGradient.accumulate(spec, plan, g, in.train(), p, 0, 0);
+      if (System.nanoTime() - t0 > WARM_STOP_NANOS) return;
+    }
+  }
+
   @Override
   public byte[] apply(Iterator<Object> it) {
     EngineWarmup.stop(); // training has started: the cores are its
@@ -165,6 +188,7 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
     BooleanSupplier goOn = () -> ctx == null || !ctx.isInterrupted();
     int spe = plan.stepsPerEpoch();
     byte[] scratch = new byte[8];
+    warm(parts);
     try (Socket s = new Socket()) {
       s.setTcpNoDelay(true);
       s.connect(new InetSocketAddress(driver.host(), driver.port()), CONNECT_MILLIS);
