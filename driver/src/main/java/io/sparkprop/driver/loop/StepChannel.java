@@ -22,15 +22,19 @@ import java.util.function.BooleanSupplier;
  *
  * <p>A connection proves itself with the run's random token, which reaches the tasks inside
  * their closure, so over Spark's own (possibly authenticated) RPC; a connection without it is
- * closed unread, as is one from a task of another stream. The bytes themselves are not
- * encrypted: {@link StepStream} does not stream where Spark's RPC encryption is on.
+ * closed unread, as is one from a task of another stream. Where Spark's RPC is encrypted the
+ * channel is sealed ({@link StepCipher}): the run's key travels in the closure instead of the
+ * token, every message is encrypted and authenticated, and a connection proves itself with a
+ * sealed empty message.
  *
- * <p>Wire form, big-endian (java.io.Data streams): the task's hello is the token (two longs), its
- * stream's number (long) and its index in the stream's job (int); then per step the driver sends
- * the global step (long) and the weights (int length, little-endian float32 bytes), the task
- * answers with one result per partition of its group ({@link StreamGroups}), in partition order
- * (each an int length and bytes); a step of -2 asks for the evaluation of the task's validation
- * blocks under the weights sent with it, and -1 ends the task. Reads wait in slices of
+ * <p>Wire form, big-endian (java.io.Data streams): the task's hello is the token (two longs; zeros
+ * when sealed), its stream's number (long), its index in the stream's job (int) and its attempt's
+ * id (long), then, when sealed, the proof ({@link StepCipher#TAG_BYTES} bytes). Then messages,
+ * each an int length and that many bytes (sealed, when the channel is): per step the driver sends
+ * the global step (long) and the weights (little-endian float32 bytes), the task answers with one
+ * result per partition of its group ({@link StreamGroups}), in partition order; a step of -2
+ * asks for the evaluation of the task's validation blocks under the weights sent with it, and -1
+ * (with no weights) ends the task. Reads wait in slices of
  * {@link #POLL_MILLIS}, asking between slices whether to go on (the stream's job may have
  * failed, the task been cancelled).
  */
@@ -42,31 +46,50 @@ final class StepChannel implements AutoCloseable {
   private final ServerSocket server;
   private final long tokenHi;
   private final long tokenLo;
+  private final byte[] key; // the run's key when sealed, else null
   private final String host;
 
-  private StepChannel(ServerSocket server, String host, long tokenHi, long tokenLo) {
+  private StepChannel(ServerSocket server, String host, long tokenHi, long tokenLo, byte[] key) {
     this.server = server;
     this.host = host;
     this.tokenHi = tokenHi;
     this.tokenLo = tokenLo;
+    this.key = key;
   }
 
   /**
    * Listens on {@code bindAddress} (a free port) for tasks that will connect to
-   * {@code advertisedHost}, the name executors know the driver by ({@code spark.driver.host}).
+   * {@code advertisedHost}, the name executors know the driver by ({@code spark.driver.host});
+   * {@code sealed}: every message encrypted and authenticated ({@link StepCipher}).
    */
-  static StepChannel open(String bindAddress, String advertisedHost) throws IOException {
+  static StepChannel open(String bindAddress, String advertisedHost, boolean sealed) throws IOException {
     ServerSocket s = new ServerSocket();
     s.setReuseAddress(true);
     s.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), 0));
     s.setSoTimeout(POLL_MILLIS);
     SecureRandom r = new SecureRandom();
-    return new StepChannel(s, advertisedHost, r.nextLong(), r.nextLong());
+    byte[] key = null;
+    if (sealed) {
+      key = new byte[32];
+      r.nextBytes(key);
+    }
+    return new StepChannel(s, advertisedHost, r.nextLong(), r.nextLong(), key);
   }
 
-  /** Where the tasks of stream {@code stream} connect, and the proof they send. */
+  /** Whether the channel's messages are sealed. */
+  boolean sealed() {
+    return key != null;
+  }
+
+  /** The sealer of the driver's messages to stream {@code stream}'s tasks, or null when not sealed. */
+  StepCipher down(long stream) {
+    return key == null ? null : StepCipher.down(key, stream);
+  }
+
+  /** Where the tasks of stream {@code stream} connect, and the proof they send (the key, when sealed). */
   Address address(long stream) {
-    return new Address(host, server.getLocalPort(), tokenHi, tokenLo, stream);
+    return key == null ? new Address(host, server.getLocalPort(), tokenHi, tokenLo, stream, null)
+        : new Address(host, server.getLocalPort(), 0, 0, stream, key.clone());
   }
 
   /**
@@ -74,7 +97,17 @@ final class StepChannel implements AutoCloseable {
    * tells the driver which job a task belongs to: a task of a cancelled stream may still connect
    * later.
    */
-  record Address(String host, int port, long tokenHi, long tokenLo, long stream) implements java.io.Serializable {}
+  record Address(String host, int port, long tokenHi, long tokenLo, long stream, byte[] key) implements java.io.Serializable {
+    /** The sealer of this task attempt's messages, or null when the channel is not sealed. */
+    StepCipher up(long attempt) {
+      return key == null ? null : StepCipher.up(key, stream, attempt);
+    }
+
+    /** The opener of the driver's messages, or null when the channel is not sealed. */
+    StepCipher down() {
+      return key == null ? null : StepCipher.down(key, stream);
+    }
+  }
 
   /** One task's connection, as the driver sees it. */
   static final class Peer implements AutoCloseable {
@@ -82,12 +115,14 @@ final class StepChannel implements AutoCloseable {
     final DataInputStream in;
     final DataOutputStream out;
     final int task;
+    final Inbox inbox; // the task's messages, opened when sealed
 
-    Peer(Socket socket, DataInputStream in, DataOutputStream out, int task) {
+    Peer(Socket socket, DataInputStream in, DataOutputStream out, int task, StepCipher up) {
       this.socket = socket;
       this.in = in;
       this.out = out;
       this.task = task;
+      this.inbox = new Inbox(up);
     }
 
     @Override
@@ -133,12 +168,21 @@ final class StepChannel implements AutoCloseable {
       s.setTcpNoDelay(true);
       s.setSoTimeout(10_000);
       DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-      if (in.readLong() != tokenHi || in.readLong() != tokenLo) throw new IOException("wrong token");
+      long hi = in.readLong();
+      long lo = in.readLong();
+      if (key == null && (hi != tokenHi || lo != tokenLo)) throw new IOException("wrong token");
       if (in.readLong() != stream) throw new IOException("a task of another stream");
       int task = in.readInt();
       if (task < 0 || task >= tasks) throw new IOException("task " + task + " of " + tasks);
+      long attempt = in.readLong();
+      StepCipher up = key == null ? null : StepCipher.up(key, stream, attempt);
+      if (up != null) {
+        byte[] proof = new byte[StepCipher.TAG_BYTES];
+        in.readFully(proof);
+        up.open(proof, proof.length, new byte[0]); // throws unless sealed under this run's key
+      }
       s.setSoTimeout(POLL_MILLIS);
-      return new Peer(s, in, new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16)), task);
+      return new Peer(s, in, new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16)), task, up);
     } catch (IOException e) {
       try {
         s.close();
@@ -167,6 +211,73 @@ final class StepChannel implements AutoCloseable {
       if (n < 0) throw new java.io.EOFException("the other end closed the connection");
       off += n;
       len -= n;
+    }
+  }
+
+  /** Messages written to one or more connections: each sealed once when the channel is sealed. */
+  static final class Outbox {
+    private final StepCipher sealer;
+    private byte[] sealed = new byte[0];
+    private byte[] msg;
+    private int len;
+
+    /** {@code sealer}: null for plain messages. */
+    Outbox(StepCipher sealer) {
+      this.sealer = sealer;
+    }
+
+    /** Makes {@code m[0..n)} the message {@link #writeTo} writes (sealed now, when sealed); {@code m} must not change until then. */
+    Outbox set(byte[] m, int n) {
+      if (sealer == null) {
+        msg = m;
+        len = n;
+      } else {
+        if (sealed.length < StepCipher.sealedLength(n)) sealed = new byte[StepCipher.sealedLength(n)];
+        len = sealer.seal(m, n, sealed);
+        msg = sealed;
+      }
+      return this;
+    }
+
+    /** Writes the message: its length, then its bytes (not flushed). */
+    void writeTo(DataOutputStream out) throws IOException {
+      out.writeInt(len);
+      out.write(msg, 0, len);
+    }
+  }
+
+  /** Messages read from one connection, opened when the channel is sealed, into a buffer reused by the next read. */
+  static final class Inbox {
+    private final StepCipher opener;
+    private byte[] wire = new byte[0];
+    private byte[] plain = new byte[0];
+    private final byte[] scratch = new byte[8];
+
+    /** {@code opener}: null for plain messages. */
+    Inbox(StepCipher opener) {
+      this.opener = opener;
+    }
+
+    /**
+     * The next message, exactly its length, valid until the next call; reads wait as
+     * {@link #readFully} does.
+     *
+     * @throws IOException when the connection ends or fails, {@code goOn} says stop, or a sealed
+     *     message fails its authentication
+     */
+    byte[] read(InputStream in, BooleanSupplier goOn) throws IOException {
+      int n = readInt(in, scratch, goOn);
+      if (n < 0 || (opener != null && n < StepCipher.TAG_BYTES)) throw new IOException("a message of " + n + " bytes");
+      if (opener == null) {
+        if (plain.length != n) plain = new byte[n];
+        readFully(in, plain, 0, n, goOn);
+        return plain;
+      }
+      if (wire.length < n) wire = new byte[n];
+      readFully(in, wire, 0, n, goOn);
+      if (plain.length != n - StepCipher.TAG_BYTES) plain = new byte[n - StepCipher.TAG_BYTES];
+      opener.open(wire, n, plain);
+      return plain;
     }
   }
 

@@ -32,9 +32,9 @@ import scala.runtime.BoxedUnit;
  * broadcast and fetch, task launch and result), which on a small cluster is most of a step, and
  * the evaluation's job and weights broadcast (docs/benchmarks.md).
  *
- * <p>Used only where every task can run at once and the channel adds nothing a user turned off:
- * more than one partition, steps per job not 1, gradients added on the driver, weights small enough to travel inside a task
- * ({@link DistributedTrainer#WEIGHTS_IN_TASK_BYTES}), Spark's RPC encryption off. While it runs
+ * <p>Used with more than one partition, steps per job not 1, gradients added on the driver and
+ * weights small enough to travel inside a task ({@link DistributedTrainer#WEIGHTS_IN_TASK_BYTES});
+ * where Spark's RPC is encrypted the channel is sealed ({@link StepCipher}). While it runs
  * its tasks hold the slots, so the trainer ends it before any other job ({@link #end}). A stream
  * that breaks (an executor lost, a task retried, the tasks not all started within
  * {@link #JOIN_SECONDS}) ends; the step it was taking runs as a job, whose retries handle the
@@ -81,8 +81,10 @@ final class StepStream implements AutoCloseable {
   private PackedData zipped;
   private long sendNanos;
   private long slowestNanos; // the slowest streamed step so far
-  private byte[] result = new byte[0];
-  private final byte[] scratch = new byte[8];
+  private StepChannel.Outbox outbox; // the driver's messages to the open stream's tasks
+  private byte[] message = new byte[0]; // the step and the weights, as sent
+  private boolean sealedInTests; // tests: seal the channel as where Spark's RPC is encrypted
+  private boolean sealed; // the channel was opened sealed
 
   StepStream(DistributedTrainer tr) {
     this.tr = tr;
@@ -99,6 +101,17 @@ final class StepStream implements AutoCloseable {
   StepStream inLocalMode(boolean b) {
     this.inLocalMode = b;
     return this;
+  }
+
+  /** Tests: seal the channel ({@link StepCipher}) as where Spark's RPC is encrypted; set before the first stream. */
+  StepStream sealed(boolean b) {
+    this.sealedInTests = b;
+    return this;
+  }
+
+  /** Whether the run's streams were sealed (false before its first stream). */
+  boolean isSealed() {
+    return sealed;
   }
 
   /** Tests: the connections to the tasks close before global step {@code t}, as when an executor is lost. */
@@ -139,11 +152,6 @@ final class StepStream implements AutoCloseable {
     if (partitions < 2) return "one partition";
     if (onExecutors) return "gradients added on the executors";
     if (weightBytes > weightsInTaskBytes) return "weights of " + weightBytes + " bytes";
-    SparkConf conf = sc.getConf();
-    if (conf.getBoolean("spark.network.crypto.enabled", false) || conf.getBoolean("spark.authenticate.enableSaslEncryption", false)
-        || conf.getBoolean("spark.ssl.enabled", false)) {
-      return "Spark's RPC is encrypted";
-    }
     if (slots(sc) < 1) return "no executor has registered";
     return null;
   }
@@ -210,7 +218,7 @@ final class StepStream implements AutoCloseable {
       OrderedSum sum = new OrderedSum(peerOf.length, tr.gradSum(), tr.addend());
       BooleanSupplier waiting = running(t0 + Math.max(STEP_WAIT_NANOS, 20 * slowestNanos));
       // each task answers for its partitions in order: read in partition order, each is added as it comes
-      for (int i = 0; i < peerOf.length; i++) sum.apply(i, receive(peerOf[i], waiting));
+      for (int i = 0; i < peerOf.length; i++) sum.apply(i, peerOf[i].inbox.read(peerOf[i].in, waiting));
       slowestNanos = Math.max(slowestNanos, System.nanoTime() - t0);
       steps++;
       return sum;
@@ -233,7 +241,7 @@ final class StepStream implements AutoCloseable {
       double[][] parts = new double[peerOf.length][];
       BooleanSupplier waiting = running(System.nanoTime() + Math.max(STEP_WAIT_NANOS, 20 * slowestNanos));
       for (int i = 0; i < peerOf.length; i++) {
-        java.nio.DoubleBuffer d = java.nio.ByteBuffer.wrap(receive(peerOf[i], waiting)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
+        java.nio.DoubleBuffer d = java.nio.ByteBuffer.wrap(peerOf[i].inbox.read(peerOf[i].in, waiting)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
         parts[i] = new double[d.remaining()];
         d.get(parts[i]);
       }
@@ -255,7 +263,8 @@ final class StepStream implements AutoCloseable {
       SparkConf conf = sc.getConf();
       String host = conf.get("spark.driver.host", "localhost");
       try {
-        channel = StepChannel.open(conf.get("spark.driver.bindAddress", host), host);
+        channel = StepChannel.open(conf.get("spark.driver.bindAddress", host), host, sealedInTests || rpcEncrypted(conf));
+        sealed = channel.sealed();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException("could not listen for streamed steps on " + host, e);
       }
@@ -270,6 +279,7 @@ final class StepStream implements AutoCloseable {
     RDD<Object> input = StreamedTask.input(data, zipped, groups);
     List<Object> ids = new ArrayList<>(tasks);
     for (int i = 0; i < tasks; i++) ids.add(i);
+    outbox = new StepChannel.Outbox(channel.down(id));
     job = sc.sc().submitJob(input, new StreamedTask(channel.address(id), tr.spec(), tr.plan()),
         scala.jdk.javaapi.CollectionConverters.asScala(ids).toList(),
         new AbstractFunction2<Object, byte[], BoxedUnit>() {
@@ -290,8 +300,9 @@ final class StepStream implements AutoCloseable {
         peerOf = new StepChannel.Peer[parts];
         int[] g = groups.groupOf(parts);
         for (int i = 0; i < parts; i++) peerOf[i] = peers[g[i]];
-        LOG.info("{}: steps stream over {} tasks holding {} partitions{} from global step {} (tasks connected in {} ms)",
-            tr.runName(), tasks, parts, zipped != null ? " and the validation set" : "", t, (System.nanoTime() - t0) / 1_000_000);
+        LOG.info("{}: steps stream over {} tasks holding {} partitions{} from global step {} (tasks connected in {} ms{})",
+            tr.runName(), tasks, parts, zipped != null ? " and the validation set" : "", t, (System.nanoTime() - t0) / 1_000_000,
+            channel.sealed() ? "; sealed with AES-GCM, as Spark's RPC is encrypted" : "");
         return true;
       }
       broke(t, new IOException(job.isCompleted() ? "the job ended before its tasks connected"
@@ -314,24 +325,23 @@ final class StepStream implements AutoCloseable {
     return () -> !j.isCompleted() && System.nanoTime() - deadlineNanos < 0;
   }
 
+  /** Whether Spark's RPC is encrypted: then so is the channel ({@link StepCipher}). */
+  static boolean rpcEncrypted(SparkConf conf) {
+    return conf.getBoolean("spark.network.crypto.enabled", false) || conf.getBoolean("spark.authenticate.enableSaslEncryption", false)
+        || conf.getBoolean("spark.ssl.enabled", false);
+  }
+
   /** Sends {@code t} (a step, or {@link StepChannel#EVALUATE}) and the current weights to every task. */
   private void send(long t) throws IOException {
     byte[] w = ExecutorState.encodeParams(tr.liveParams(), tr.paramBytes());
+    if (message.length != 8 + w.length) message = new byte[8 + w.length];
+    java.nio.ByteBuffer.wrap(message).putLong(t);
+    System.arraycopy(w, 0, message, 8, w.length);
+    outbox.set(message, message.length);
     for (StepChannel.Peer p : peers) {
-      p.out.writeLong(t);
-      p.out.writeInt(w.length);
-      p.out.write(w);
+      outbox.writeTo(p.out);
       p.out.flush();
     }
-  }
-
-  /** A task's answer, in a buffer reused by the next call (each is consumed before the next read). */
-  private byte[] receive(StepChannel.Peer p, BooleanSupplier waiting) throws IOException {
-    int len = StepChannel.readInt(p.in, scratch, waiting);
-    if (len < 0) throw new IOException("a task answered " + len + " bytes");
-    if (result.length != len) result = new byte[len];
-    StepChannel.readFully(p.in, result, 0, len, waiting);
-    return result;
   }
 
   /**
@@ -377,9 +387,10 @@ final class StepStream implements AutoCloseable {
     if (job == null) return;
     SimpleFutureAction<BoxedUnit> j = job;
     if (peers != null) {
+      outbox.set(java.nio.ByteBuffer.allocate(8).putLong(StepChannel.END).array(), 8);
       for (StepChannel.Peer p : peers) {
         try {
-          p.out.writeLong(StepChannel.END);
+          outbox.writeTo(p.out);
           p.out.flush();
         } catch (IOException ignored) {
           // its task is gone already

@@ -187,7 +187,6 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
     while (it.hasNext()) parts.add((Inputs) it.next());
     BooleanSupplier goOn = () -> ctx == null || !ctx.isInterrupted();
     int spe = plan.stepsPerEpoch();
-    byte[] scratch = new byte[8];
     warm(parts);
     try (Socket s = new Socket()) {
       s.setTcpNoDelay(true);
@@ -199,22 +198,30 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
       out.writeLong(driver.tokenLo());
       out.writeLong(driver.stream());
       out.writeInt(ctx == null ? 0 : ctx.partitionId());
+      long attempt = ctx == null ? 0 : ctx.taskAttemptId();
+      out.writeLong(attempt);
+      StepCipher up = driver.up(attempt);
+      if (up != null) { // the proof: an empty message sealed under the run's key
+        byte[] proof = new byte[StepCipher.TAG_BYTES];
+        up.seal(new byte[0], 0, proof);
+        out.write(proof);
+      }
       out.flush();
-      byte[] bytes = new byte[0];
+      StepChannel.Inbox inbox = new StepChannel.Inbox(driver.down());
+      StepChannel.Outbox outbox = new StepChannel.Outbox(up);
       byte[][] answers = new byte[parts.size()][];
       int[] lengths = new int[parts.size()];
       float[] p = new float[spec.network().paramCount()];
       ExecutorState.Group g = ExecutorState.group(spec);
       while (true) {
-        long t = StepChannel.readLong(in, scratch, goOn);
+        byte[] msg = inbox.read(in, goOn);
+        long t0 = System.nanoTime();
+        long t = java.nio.ByteBuffer.wrap(msg, 0, 8).getLong();
         if (t == StepChannel.END) return new byte[0];
         if (ctx != null) ctx.killTaskIfInterrupted(); // cancelled while the driver still sends
-        long t0 = System.nanoTime();
-        int n = StepChannel.readInt(in, scratch, goOn);
+        int n = msg.length - 8;
         if (n != 4 * p.length) throw new IllegalStateException("step " + t + " sent " + n + " weight bytes, expected " + 4 * p.length);
-        if (bytes.length != n) bytes = new byte[n];
-        StepChannel.readFully(in, bytes, 0, n, goOn);
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(p);
+        java.nio.ByteBuffer.wrap(msg, 8, n).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(p);
         long fetched = System.nanoTime() - t0;
         // every partition computed before any is sent: a write that waits for the driver to read
         // (it reads in partition order, across tasks) must not hold up this task's next partition
@@ -234,10 +241,7 @@ final class StreamedTask extends AbstractFunction1<Iterator<Object>, byte[]> imp
             lengths[i] = answers[i].length;
           }
         }
-        for (int i = 0; i < answers.length; i++) {
-          out.writeInt(lengths[i]);
-          out.write(answers[i], 0, lengths[i]);
-        }
+        for (int i = 0; i < answers.length; i++) outbox.set(answers[i], lengths[i]).writeTo(out);
         out.flush();
       }
     } catch (IOException e) {

@@ -122,6 +122,9 @@ class LocalClusterTest {
     assertEquals(local, fit("local-cluster[2,1,1024]", -1, 2), "weights, losses and validation: streamed on local-cluster vs local[2]");
     assertEquals(local, fit("local-cluster[2,1,1024]", 30, 2), "an executor killed in the second epoch's stream vs local[2]");
     assertEquals(fit("local[2]", -1, 5), fit("local-cluster[2,1,1024]", -1, 5), "five partitions streamed by two one-core executors");
+    SparkConf encrypted = conf("local-cluster[2,1,1024]").set("spark.authenticate", "true")
+        .set("spark.authenticate.secret", "sparkprop-test-secret").set("spark.network.crypto.enabled", "true");
+    assertEquals(local, fit(encrypted, -1, 2), "Spark's RPC encrypted: the stream sealed");
   }
 
   /**
@@ -130,7 +133,12 @@ class LocalClusterTest {
    * {@code killAt} >= 0 kills an executor once that many steps streamed.
    */
   static String fit(String master, int killAt, int partitions) throws Exception {
-    try (JavaSparkContext sc = new JavaSparkContext(conf(master))) {
+    return fit(conf(master), killAt, partitions);
+  }
+
+  static String fit(SparkConf conf, int killAt, int partitions) throws Exception {
+    String master = conf.get("spark.master");
+    try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       sc.setLogLevel("ERROR");
       PackedData data = PackedData.pack(LocalExamples.distribute(sc, TestSets.blobs(3000, 20, 4, false, 11), partitions, "blobs"), NET,
           org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), Placement.MEMORY);
@@ -146,6 +154,7 @@ class LocalClusterTest {
       List<String> epochs = new java.util.ArrayList<>();
       float[] p = t.fit(new FitOptions(3, val, 1, 0), e -> epochs.add(e.trainLoss() + " " + e.validation())).params();
       if (!master.startsWith("local[")) {
+        assertEquals(StepStream.rpcEncrypted(conf), t.stream().isSealed(), "sealed where Spark's RPC is encrypted");
         if (killAt < 0) {
           assertEquals(Math.min(partitions, 2), t.stream().tasks(), "a task per slot");
           assertEquals(3 * 24, t.stream().steps(), "every step streamed");

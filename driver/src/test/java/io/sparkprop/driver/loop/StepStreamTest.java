@@ -107,6 +107,20 @@ class StepStreamTest {
   }
 
   @Test
+  void aSealedStream_isBitwiseTheSame() {
+    JavaSparkContext sc = SparkTestContext.get();
+    RecordedFit perStep = fit(sc, SPEC, 1, true, 2, 0, 3, 3, t -> t);
+    RecordedFit sealed = fit(sc, SPEC, 0, true, 2, 0, 3, 3, t -> {
+      t.stream().sealed(true);
+      return t;
+    });
+    assertTrue(sealed.trainer().stream().isSealed());
+    assertEquals(22, sealed.trainer().stream().steps(), "every step streamed, sealed");
+    assertEquals(2, sealed.trainer().stream().evaluations());
+    sealed.assertSameAs(perStep, "sealed with AES-GCM");
+  }
+
+  @Test
   void checkpointsFallOnTheSameSteps() {
     JavaSparkContext sc = SparkTestContext.get();
     RecordedFit perStep = fit(sc, SPEC, 1, true, 2, 5, t -> t);
@@ -200,12 +214,13 @@ class StepStreamTest {
     out.writeLong(lo);
     out.writeLong(stream);
     out.writeInt(0);
+    out.writeLong(0); // the attempt
     out.flush();
   }
 
   @Test
   void aConnectionWithoutTheTokenOrOfAnotherStream_isClosedUnread() throws Exception {
-    try (StepChannel ch = StepChannel.open("127.0.0.1", "127.0.0.1")) {
+    try (StepChannel ch = StepChannel.open("127.0.0.1", "127.0.0.1", false)) {
       StepChannel.Address a = ch.address(7);
       try (Socket stranger = new Socket(a.host(), a.port()); Socket late = new Socket(a.host(), a.port());
           Socket task = new Socket(a.host(), a.port())) {
@@ -220,6 +235,36 @@ class StepStreamTest {
         peers[0].close();
       }
       assertNull(ch.accept(7, 1, System.nanoTime() + 300_000_000L, () -> true), "nobody else: null at the deadline");
+    }
+  }
+
+  @Test
+  void aSealedChannel_acceptsOnlyAConnectionThatSealsUnderTheRunsKey() throws Exception {
+    try (StepChannel ch = StepChannel.open("127.0.0.1", "127.0.0.1", true)) {
+      StepChannel.Address a = ch.address(7);
+      assertEquals(0, a.tokenHi() | a.tokenLo(), "no token in the clear: the key proves a task");
+      try (Socket guess = new Socket(a.host(), a.port()); Socket task = new Socket(a.host(), a.port())) {
+        hello(guess, 0, 0, 7);
+        guess.getOutputStream().write(new byte[StepCipher.TAG_BYTES]); // a proof not sealed under the key
+        hello(task, 0, 0, 7);
+        byte[] proof = new byte[StepCipher.TAG_BYTES];
+        a.up(0).seal(new byte[0], 0, proof);
+        task.getOutputStream().write(proof);
+        StepChannel.Peer[] peers = ch.accept(7, 1, System.nanoTime() + 10_000_000_000L, () -> true);
+        assertEquals(-1, guess.getInputStream().read(), "the guess is closed");
+        // a message both ways, sealed
+        byte[] m = {1, 2, 3, 4, 5};
+        new StepChannel.Outbox(ch.down(7)).set(m, m.length).writeTo(peers[0].out);
+        peers[0].out.flush();
+        assertArrayEquals(m, new StepChannel.Inbox(a.down()).read(task.getInputStream(), () -> true));
+        java.io.DataOutputStream out = new java.io.DataOutputStream(task.getOutputStream());
+        StepCipher up = a.up(0);
+        up.seal(new byte[0], 0, new byte[StepCipher.TAG_BYTES]); // the proof's counter
+        new StepChannel.Outbox(up).set(m, m.length).writeTo(out);
+        out.flush();
+        assertArrayEquals(m, peers[0].inbox.read(peers[0].in, () -> true));
+        peers[0].close();
+      }
     }
   }
 }
