@@ -20,8 +20,9 @@ import scala.runtime.BoxedUnit;
 
 /**
  * A cluster's steps without a Spark job each: one job whose tasks (one per task slot, each holding
- * a group of partitions, {@link StreamGroups}; all running at once) stay up across steps and epochs and exchange every step's weights and
- * gradients with the driver over a {@link StepChannel}. The shape is the per-step job's: the
+ * a group of partitions, {@link StreamGroups}; all running at once) stay up across steps and
+ * epochs and exchange every step's weights and gradients with the driver over a
+ * {@link StepChannel}. The shape is the per-step job's: the
  * driver sends the weights, every task returns each of its partitions' summed gradient ({@link
  * StreamedTask}, the code of {@link PartitionGradient}), the driver adds them in partition order
  * ({@link OrderedSum}), checks them and applies the optimizer ({@link
@@ -241,7 +242,8 @@ final class StepStream implements AutoCloseable {
       double[][] parts = new double[peerOf.length][];
       BooleanSupplier waiting = running(System.nanoTime() + Math.max(STEP_WAIT_NANOS, 20 * slowestNanos));
       for (int i = 0; i < peerOf.length; i++) {
-        java.nio.DoubleBuffer d = java.nio.ByteBuffer.wrap(peerOf[i].inbox.read(peerOf[i].in, waiting)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
+        byte[] answer = peerOf[i].inbox.read(peerOf[i].in, waiting);
+        java.nio.DoubleBuffer d = java.nio.ByteBuffer.wrap(answer).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
         parts[i] = new double[d.remaining()];
         d.get(parts[i]);
       }
