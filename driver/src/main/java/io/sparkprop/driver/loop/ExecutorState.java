@@ -90,8 +90,13 @@ final class ExecutorState {
    */
   static byte[] encodeParams(float[] params, byte[] into) {
     byte[] b = into != null && into.length == 4 * params.length ? into : new byte[4 * params.length];
-    java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(params);
+    encodeParams(params, b, 0);
     return b;
+  }
+
+  /** The parameters as little-endian float32 bytes, written into {@code into} from {@code offset}. */
+  static void encodeParams(float[] params, byte[] into, int offset) {
+    java.nio.ByteBuffer.wrap(into, offset, 4 * params.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(params);
   }
 
   /**

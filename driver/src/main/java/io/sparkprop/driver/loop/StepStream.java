@@ -335,10 +335,10 @@ final class StepStream implements AutoCloseable {
 
   /** Sends {@code t} (a step, or {@link StepChannel#EVALUATE}) and the current weights to every task. */
   private void send(long t) throws IOException {
-    byte[] w = ExecutorState.encodeParams(tr.liveParams(), tr.paramBytes());
-    if (message.length != 8 + w.length) message = new byte[8 + w.length];
+    float[] w = tr.liveParams();
+    if (message.length != 8 + 4 * w.length) message = new byte[8 + 4 * w.length];
     java.nio.ByteBuffer.wrap(message).putLong(t);
-    System.arraycopy(w, 0, message, 8, w.length);
+    ExecutorState.encodeParams(w, message, 8); // after the step's index, in the one buffer sent
     outbox.set(message, message.length);
     for (StepChannel.Peer p : peers) {
       outbox.writeTo(p.out);
